@@ -1,0 +1,179 @@
+import { Construct } from 'constructs';
+import { Image } from '../images/image';
+import { IImageRecipe } from '../images/recipe';
+import { ValidationError } from '../policy/errors';
+import { checkCount, checkDns1123Label } from '../policy/names';
+import { Environment } from './environment';
+import { EnvironmentSettings, OPTIONAL_SETTINGS } from './settings';
+
+/** Props for {@link Pipeline}. */
+export interface PipelineProps<S extends EnvironmentSettings = EnvironmentSettings> {
+  /** The registry and namespace images are pushed to, for example `ghcr.io/acme`. */
+  readonly registry: string;
+  /**
+   * The environments, in promotion order (dev before staging before prod), each with its settings.
+   * Names are DNS-1123 labels; every environment gives the same settings apart from the optional ones.
+   */
+  readonly environments: Readonly<Record<string, S>>;
+  /**
+   * The application's name: the `app.kubernetes.io/part-of` label and the manifest file name.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * The folder image sources are resolved from.
+   * @default process.cwd() - the app root, where `cdk8s synth` runs
+   */
+  readonly appRoot?: string;
+}
+
+const PIPELINE_SYMBOL = Symbol.for('prodpath.Pipeline');
+
+/**
+ * One application on its path to production: its images, built once, and its environments,
+ * each rendered from the same `define` callback.
+ *
+ * @example
+ * const pipeline = new Pipeline(app, 'shop', {
+ *   registry: 'ghcr.io/acme',
+ *   environments: {
+ *     dev: { namespace: 'shop-dev', replicas: 1 },
+ *     prod: { namespace: 'shop', replicas: 3 },
+ *   },
+ * });
+ */
+export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> extends Construct {
+  /** Whether `x` is a Pipeline (works across copies of the library). */
+  public static isPipeline(x: unknown): x is Pipeline {
+    return typeof x === 'object' && x !== null && PIPELINE_SYMBOL in x;
+  }
+
+  /** The application's name. */
+  public readonly name: string;
+  /** The registry images are pushed to. */
+  public readonly registry: string;
+  /** The environments in declaration (promotion) order. */
+  public readonly environments: readonly Environment<S>[];
+  private readonly appRoot?: string;
+  private readonly imagesByName = new Map<string, Image>();
+
+  constructor(scope: Construct, id: string, props: PipelineProps<S>) {
+    super(scope, id);
+    Object.defineProperty(this, PIPELINE_SYMBOL, { value: true });
+    this.name = checkDns1123Label(this, 'name', props.name ?? id);
+    this.registry = props.registry;
+    this.appRoot = props.appRoot;
+
+    const table = props.environments ?? {};
+    const names = Object.keys(table);
+    if (names.length === 0) {
+      throw new ValidationError(this, {
+        field: 'environments',
+        value: table,
+        rule: 'a pipeline needs at least one environment',
+        fix: 'add environments: { dev: { namespace: \'shop-dev\' } }',
+      });
+    }
+    const namespaces = new Map<string, string>();
+    for (const name of names) {
+      checkDns1123Label(this, 'environment name', name);
+      const settings = table[name];
+      const ns = checkDns1123Label(this, `environments.${name}.namespace`, settings?.namespace);
+      const other = namespaces.get(ns);
+      if (other !== undefined) {
+        throw new ValidationError(this, {
+          field: `environments.${name}.namespace`,
+          value: ns,
+          rule: `environment "${other}" already deploys into that namespace, and their objects would collide`,
+          fix: `give each environment its own namespace, such as "${this.name}-${name}"`,
+        });
+      }
+      namespaces.set(ns, name);
+      if (settings.replicas !== undefined) {
+        checkCount(this, `environments.${name}.replicas`, settings.replicas);
+      }
+    }
+    // Every environment gives every required setting: a setting only some environments
+    // declare is a difference nobody wrote down.
+    const allKeys = new Set<string>();
+    for (const name of names) {
+      Object.keys(table[name]).forEach((k) => allKeys.add(k));
+    }
+    for (const key of [...allKeys].sort()) {
+      if (OPTIONAL_SETTINGS.includes(key)) {
+        continue;
+      }
+      const missing = names.filter((n) => table[n][key as keyof S] === undefined);
+      if (missing.length > 0) {
+        const has = names.find((n) => table[n][key as keyof S] !== undefined)!;
+        throw new ValidationError(this, {
+          field: `environments.${missing[0]}.${key}`,
+          value: undefined,
+          rule: `every environment must give the setting "${key}" (environment "${has}" gives it, ${missing.map((m) => `"${m}"`).join(', ')} do${missing.length === 1 ? 'es' : ''} not)`,
+          fix: `add ${key} to environments.${missing[0]}`,
+        });
+      }
+    }
+
+    this.environments = names.map((name) => new Environment<S>(this, name, {
+      name,
+      settings: table[name],
+      pipelineName: this.name,
+      allNames: names,
+    }));
+  }
+
+  /**
+   * Adds an image built from a recipe. The image is built once and used by every environment.
+   * @param name the image name (a DNS label), unique in the pipeline
+   * @returns the image, to pass to workloads
+   */
+  public image(name: string, recipe: IImageRecipe): Image {
+    if (this.imagesByName.has(name)) {
+      throw new ValidationError(this, {
+        field: 'image name',
+        value: name,
+        rule: 'each image of a pipeline needs its own name',
+        fix: `pick another name, such as "${name}-2", or reuse the Image returned by the first call`,
+      });
+    }
+    const image = new Image(this, `image-${name}`, { recipe, registry: this.registry, name, appRoot: this.appRoot });
+    this.imagesByName.set(name, image);
+    return image;
+  }
+
+  /** The images of this pipeline, in the order they were added. */
+  public get images(): readonly Image[] {
+    return [...this.imagesByName.values()];
+  }
+
+  /** Whether `image` was added to this pipeline. */
+  public ownsImage(image: Image): boolean {
+    return this.imagesByName.get(image.imageName) === image;
+  }
+
+  /**
+   * Runs `fn` once for each environment, in declaration order. Create the environment's
+   * workloads inside it; read per-environment values from `env.settings` or `env.is(...)`.
+   */
+  public define(fn: (env: Environment<S>) => void): this {
+    for (const env of this.environments) {
+      fn(env);
+    }
+    return this;
+  }
+
+  /** The environment called `name`; throws when there is none. */
+  public environment(name: string): Environment<S> {
+    const env = this.environments.find((e) => e.name === name);
+    if (!env) {
+      throw new ValidationError(this, {
+        field: 'environment',
+        value: name,
+        rule: `the pipeline has no environment of that name (it has ${this.environments.map((e) => e.name).join(', ')})`,
+        fix: `use one of ${this.environments.map((e) => JSON.stringify(e.name)).join(', ')}`,
+      });
+    }
+    return env;
+  }
+}

@@ -1,0 +1,170 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Construct } from 'constructs';
+import { ValidationError } from '../policy/errors';
+import { checkDns1123Label } from '../policy/names';
+import { hashContext, IgnoreRules, listContextFiles } from './context';
+import { IImageRecipe, ImageUser } from './recipe';
+
+/** Props for {@link Image}. Create images with `Pipeline.image()`, which fills these in. */
+export interface ImageProps {
+  /** The recipe that renders the Dockerfile. */
+  readonly recipe: IImageRecipe;
+  /** The registry and namespace images are pushed to, for example `ghcr.io/acme`. */
+  readonly registry: string;
+  /**
+   * The image name inside the registry.
+   * @default - the construct id
+   */
+  readonly name?: string;
+  /**
+   * The folder relative paths are resolved from, and that output paths are written relative to.
+   * @default process.cwd() - the app root, where `cdk8s synth` runs
+   */
+  readonly appRoot?: string;
+}
+
+/** The file names written for each image under `<outdir>/images/<name>/`. */
+export const IMAGE_FILES = { dockerfile: 'Dockerfile', ignore: 'Dockerfile.dockerignore', metadata: 'image.json' } as const;
+
+/** The number of hex digits of the content hash used as the image tag. */
+export const TAG_LENGTH = 16;
+
+const REGISTRY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
+
+/**
+ * A container image built from a recipe and a source folder.
+ *
+ * At construction it checks the recipe, renders the Dockerfile and ignore file, lists the
+ * context files the ignore rules let in and hashes them with the recipe: the tag is that
+ * content hash, so the same source gives the same tag and any change gives a new one.
+ */
+export class Image extends Construct {
+  /** The image name, for example `api`. */
+  public readonly imageName: string;
+  /** The repository, for example `ghcr.io/acme/api`. */
+  public readonly repository: string;
+  /** The tag: the first {@link TAG_LENGTH} hex digits of the content hash. */
+  public readonly tag: string;
+  /** `repository:tag`. */
+  public readonly imageRef: string;
+  /** The full content hash, `sha256:<64 hex>`. */
+  public readonly contentHash: string;
+  /** The numeric user and group the image runs as. */
+  public readonly user: ImageUser;
+  /** The port the image listens on, if any. */
+  public readonly port?: number;
+  /** The HTTP health path the image checks, if any. */
+  public readonly healthPath?: string;
+  /** The recipe kind, for example `node`. */
+  public readonly recipeKind: string;
+  /** The build context folder, relative to the app root, with `/` separators. */
+  public readonly context: string;
+  /** The rendered Dockerfile. */
+  public readonly dockerfile: string;
+  /** The rendered ignore file. */
+  public readonly ignoreFile: string;
+  /** How many files the context holds after the ignore rules. */
+  public readonly contextFileCount: number;
+
+  constructor(scope: Construct, id: string, props: ImageProps) {
+    super(scope, id);
+    this.imageName = checkDns1123Label(this, 'name', props.name ?? id, 128);
+    const registry = props.registry;
+    if (typeof registry !== 'string' || !REGISTRY.test(registry)) {
+      throw new ValidationError(this, {
+        field: 'registry',
+        value: registry,
+        rule: 'a registry is a lowercase host (with an optional :port) and optional path, without a tag',
+        fix: 'use "ghcr.io/acme" or "registry.example.com:5000/team"',
+      });
+    }
+    const appRoot = props.appRoot ?? process.cwd();
+    const source = props.recipe.source;
+    const contextDir = typeof source === 'string' && source !== '' ? path.resolve(appRoot, source) : '';
+    if (contextDir === '' || !fs.existsSync(contextDir) || !fs.statSync(contextDir).isDirectory()) {
+      throw new ValidationError(this, {
+        field: 'source',
+        value: source,
+        rule: `the image source must be an existing folder (looked for ${contextDir === '' ? 'an empty path' : path.relative(appRoot, contextDir) || '.'} from the app root)`,
+        fix: 'point source at the folder that holds the service, such as "services/api"',
+      });
+    }
+    const rendered = props.recipe.render(this, contextDir);
+
+    const userIgnorePath = path.join(contextDir, '.dockerignore');
+    const userIgnore = fs.existsSync(userIgnorePath) ? IgnoreRules.parse(fs.readFileSync(userIgnorePath, 'utf8')) : [];
+    const patterns = [...rendered.ignore, ...userIgnore];
+    const rules = new IgnoreRules(patterns);
+    for (const required of rendered.requiredFiles) {
+      if (rules.ignores(required)) {
+        throw new ValidationError(this, {
+          field: 'ignore',
+          value: patterns.filter((p) => new IgnoreRules([p]).ignores(required)),
+          rule: `the ignore rules leave out ${required}, which the Dockerfile copies`,
+          fix: `remove that pattern, or add "!${required}"`,
+        });
+      }
+      if (!fs.existsSync(path.join(contextDir, required))) {
+        throw new ValidationError(this, {
+          field: 'source',
+          value: source,
+          rule: `the Dockerfile copies ${required}, which is not in the source folder`,
+          fix: `add ${required} to the source folder, or set a build command that creates it`,
+        });
+      }
+    }
+
+    this.dockerfile = rendered.dockerfile;
+    this.ignoreFile = [
+      '# Generated by prodpath: the build context\'s ignore rules (read by BuildKit next to the Dockerfile;',
+      '# pass it to podman with --ignorefile). Do not edit.',
+      ...patterns,
+      '',
+    ].join('\n');
+    const files = listContextFiles(contextDir, rules);
+    const hash = hashContext(contextDir, files, [this.dockerfile, this.ignoreFile]);
+
+    this.contextFileCount = files.length;
+    this.contentHash = `sha256:${hash}`;
+    this.tag = hash.slice(0, TAG_LENGTH);
+    this.repository = `${registry}/${this.imageName}`;
+    this.imageRef = `${this.repository}:${this.tag}`;
+    this.user = rendered.user;
+    this.port = rendered.port;
+    this.healthPath = rendered.healthPath;
+    this.recipeKind = props.recipe.kind;
+    this.context = toPosix(path.relative(appRoot, contextDir)) || '.';
+  }
+
+  /**
+   * The files this image writes below the output folder, keyed by path relative to it.
+   * @param outdir the output folder relative to the app root (for the paths recorded in image.json)
+   */
+  public renderFiles(outdir: string): Record<string, string> {
+    const dir = `images/${this.imageName}`;
+    const metadata = {
+      context: this.context,
+      contentHash: this.contentHash,
+      contextFiles: this.contextFileCount,
+      dockerfile: `${toPosix(outdir)}/${dir}/${IMAGE_FILES.dockerfile}`,
+      ignorefile: `${toPosix(outdir)}/${dir}/${IMAGE_FILES.ignore}`,
+      image: this.imageRef,
+      name: this.imageName,
+      port: this.port,
+      recipe: this.recipeKind,
+      repository: this.repository,
+      tag: this.tag,
+      user: `${this.user.uid}:${this.user.gid}`,
+    };
+    return {
+      [`${dir}/${IMAGE_FILES.dockerfile}`]: this.dockerfile,
+      [`${dir}/${IMAGE_FILES.ignore}`]: this.ignoreFile,
+      [`${dir}/${IMAGE_FILES.metadata}`]: `${JSON.stringify(metadata, null, 2)}\n`,
+    };
+  }
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
