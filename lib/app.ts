@@ -84,7 +84,7 @@ export class App extends Cdk8sApp {
     const objectOwners = new Map<string, string>();
     for (const pipeline of this.pipelines) {
       for (const image of pipeline.images) {
-        for (const [rel, content] of Object.entries(image.renderFiles(this.distDir))) {
+        for (const [rel, content] of Object.entries(image.renderFiles())) {
           add(rel, content, image.node.path);
         }
       }

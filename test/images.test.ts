@@ -104,10 +104,10 @@ describe('ImageRecipe.node', () => {
 
   test('writes Dockerfile, ignore file and image.json with relative paths only', () => {
     const { image } = pipelineWith(nodeServiceFixture());
-    const files = image.renderFiles('dist');
+    const files = image.renderFiles();
     expect(Object.keys(files).sort()).toEqual(['images/api/Dockerfile', 'images/api/Dockerfile.dockerignore', 'images/api/image.json']);
     const meta = JSON.parse(files['images/api/image.json']);
-    expect(meta).toMatchObject({ image: image.imageRef, tag: image.tag, dockerfile: 'dist/images/api/Dockerfile', user: '10001:10001' });
+    expect(meta).toMatchObject({ image: image.imageRef, tag: image.tag, dockerfile: 'images/api/Dockerfile', user: '10001:10001' });
     expect(path.isAbsolute(meta.context)).toBe(false);
   });
 });

@@ -139,16 +139,17 @@ export class Image extends Construct {
 
   /**
    * The files this image writes below the output folder, keyed by path relative to it.
-   * @param outdir the output folder relative to the app root (for the paths recorded in image.json)
+   * In image.json, `context` is relative to the app root and `dockerfile` and `ignorefile`
+   * are relative to the output folder, so the output does not depend on where it is written.
    */
-  public renderFiles(outdir: string): Record<string, string> {
+  public renderFiles(): Record<string, string> {
     const dir = `images/${this.imageName}`;
     const metadata = {
       context: this.context,
       contentHash: this.contentHash,
       contextFiles: this.contextFileCount,
-      dockerfile: `${toPosix(outdir)}/${dir}/${IMAGE_FILES.dockerfile}`,
-      ignorefile: `${toPosix(outdir)}/${dir}/${IMAGE_FILES.ignore}`,
+      dockerfile: `${dir}/${IMAGE_FILES.dockerfile}`,
+      ignorefile: `${dir}/${IMAGE_FILES.ignore}`,
       image: this.imageRef,
       name: this.imageName,
       port: this.port,

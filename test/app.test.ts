@@ -1,0 +1,92 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, ImageRecipe, Pipeline, WebService } from '../lib';
+import { writeTreeAtomically } from '../lib/outputs/atomic-write';
+import { nodeServiceFixture, readTree, tempDir } from './support/synth';
+
+const SOURCE = nodeServiceFixture();
+
+function shop(outdir: string, port = 8080): App {
+  const app = new App({ outdir, printSummary: false });
+  const pipeline = new Pipeline(app, 'shop', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'shop-dev' }, prod: { namespace: 'shop' } } });
+  const image = pipeline.image('api', ImageRecipe.node({ source: SOURCE, start: ['node', 'server.js'] }));
+  pipeline.define((env) => new WebService(env, 'api', { image, port }));
+  return app;
+}
+
+describe('App.synth', () => {
+  test('writes image contexts and one folder per environment', () => {
+    const out = path.join(tempDir(), 'dist');
+    shop(out).synth();
+    expect([...readTree(out).keys()].sort()).toEqual([
+      'dev/kustomization.yaml', 'dev/shop.k8s.yaml',
+      'images/api/Dockerfile', 'images/api/Dockerfile.dockerignore', 'images/api/image.json',
+      'prod/kustomization.yaml', 'prod/shop.k8s.yaml',
+    ]);
+  });
+
+  test('gives byte-identical output when synthesized twice', () => {
+    const a = path.join(tempDir(), 'dist');
+    const b = path.join(tempDir(), 'dist');
+    shop(a).synth();
+    shop(b).synth();
+    expect(readTree(b)).toEqual(readTree(a));
+  });
+
+  test('replaces the previous output entirely: stale files do not survive', () => {
+    const out = path.join(tempDir(), 'dist');
+    fs.mkdirSync(path.join(out, 'old-env'), { recursive: true });
+    fs.writeFileSync(path.join(out, 'old-env', 'stale.yaml'), 'x');
+    shop(out).synth();
+    expect(fs.existsSync(path.join(out, 'old-env'))).toBe(false);
+  });
+
+  test('writes no absolute paths', () => {
+    const out = path.join(tempDir(), 'dist');
+    shop(out).synth();
+    for (const [file, content] of readTree(out)) {
+      expect({ file, hasAbsolute: content.includes(process.cwd()) || content.includes(out) }).toEqual({ file, hasAbsolute: false });
+    }
+  });
+
+  test('fails when bad input is found, leaving the previous output untouched', () => {
+    const out = path.join(tempDir(), 'dist');
+    shop(out).synth();
+    const before = readTree(out);
+    expect(() => shop(out, 70000).synth()).toThrow(/port 70000 is invalid/);
+    expect(readTree(out)).toEqual(before);
+  });
+
+  test('fails when a validation added to the tree fails, writing nothing', () => {
+    const out = path.join(tempDir(), 'dist');
+    const app = shop(out);
+    app.node.addValidation({ validate: () => ['never configured'] });
+    expect(() => app.synth()).toThrow(/<app>: never configured/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('writeTreeAtomically', () => {
+  test('leaves the previous tree untouched when writing fails midway', () => {
+    const out = path.join(tempDir(), 'dist');
+    writeTreeAtomically(out, new Map([['a.txt', 'old']]));
+    expect(() => writeTreeAtomically(out, new Map([['a.txt', 'new'], ['b.txt', 'new']]), {
+      beforeSwap: () => { throw new Error('disk full'); },
+    })).toThrow('disk full');
+    expect(readTree(out)).toEqual(new Map([['a.txt', 'old']]));
+    expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
+  test('recovers the previous tree when an earlier swap died between its two renames', () => {
+    const parent = tempDir();
+    const out = path.join(parent, 'dist');
+    writeTreeAtomically(out, new Map([['a.txt', 'old']]));
+    // The state a process killed between the two renames leaves behind:
+    fs.renameSync(out, path.join(parent, '.dist.old-12345'));
+    fs.mkdirSync(path.join(parent, '.dist.tmp-12345'));
+    // The next write puts the old tree back first, so even when it fails nothing is lost.
+    expect(() => writeTreeAtomically(out, new Map([['a.txt', 'new']]), { beforeSwap: () => { throw new Error('killed'); } })).toThrow('killed');
+    expect(readTree(out)).toEqual(new Map([['a.txt', 'old']]));
+    expect(fs.readdirSync(parent)).toEqual(['dist']);
+  });
+});
