@@ -69,7 +69,8 @@ function readPodmanEnv(): PodmanEnv | string {
  * private store. When not, `reason` says what is missing.
  */
 export function podmanStatus(): { available: true } | { available: false; reason: string } {
-  const version = spawnSync('podman', ['--version'], { encoding: 'utf8' });
+  const { CONTAINERS_CONF: _ignored, ...cleanEnv } = process.env;
+  const version = spawnSync('podman', ['--version'], { encoding: 'utf8', env: cleanEnv });
   if (version.error || version.status !== 0) {
     return { available: false, reason: `podman is not installed (${version.error?.message ?? version.stderr.trim()})` };
   }

@@ -1,0 +1,223 @@
+#!/usr/bin/env bash
+# podman-setup.sh: prepare podman as the real container engine for prodpath's tests.
+#
+#   .ci/podman-setup.sh            (run as root; idempotent, safe to run again)
+#
+# What it does:
+#   1. installs podman and runc with apt-get when either is missing;
+#   2. writes a private podman home ($PRODPATH_PODMAN_DIR, default /tmp/prodpath-podman)
+#      with a containers.conf tuned for these machines (runc, cgroupfs, file events,
+#      ulimits within the hard limits) and a private image/container store;
+#   3. writes $PRODPATH_PODMAN_DIR/env.sh, which exports CONTAINERS_CONF and
+#      PODMAN_FLAGS, so scripts can run:  source "$PRODPATH_PODMAN_DIR/env.sh"
+#                                         podman $PODMAN_FLAGS images
+#   4. makes the base image localhost/node:20-slim from the host's node and npm (no
+#      registry is reachable), so `FROM node:20-slim` resolves with --pull=never.
+#
+# Environment:
+#   PRODPATH_PODMAN_DIR      private podman home (default /tmp/prodpath-podman)
+#   PRODPATH_PODMAN_DRIVER   storage driver, overlay (default) or vfs
+#   PRODPATH_REBUILD_BASE=1  rebuild localhost/node:20-slim even when it exists
+#
+# Needs no TTY and no Docker daemon.
+set -euo pipefail
+
+log() { printf 'podman-setup: %s\n' "$*"; }
+die() { printf 'podman-setup: ERROR: %s\n' "$*" >&2; exit 1; }
+
+[ "$(id -u)" = 0 ] || die "must run as root (rootful podman with a private store)"
+
+PODMAN_DIR="${PRODPATH_PODMAN_DIR:-/tmp/prodpath-podman}"
+DRIVER="${PRODPATH_PODMAN_DRIVER:-overlay}"
+BASE_IMAGE="localhost/node:20-slim"
+
+# --- 1. packages ------------------------------------------------------------------
+if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
+  log "installing podman and runc with apt-get"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends podman runc
+fi
+# An inherited CONTAINERS_CONF (e.g. from an old env.sh) must not affect the checks below.
+unset CONTAINERS_CONF
+log "$(podman --version), $(runc --version | head -n 1)"
+
+# --- 2. private podman home ---------------------------------------------------------
+case "$PODMAN_DIR" in
+  *[[:space:]]*) die "PRODPATH_PODMAN_DIR must not contain whitespace: '$PODMAN_DIR'" ;;
+esac
+# runroot and tmp hold runtime state that podman expects on a tmpfs; /tmp is not one
+# on every machine, so clear them after a reboot (the images in root are kept).
+boot_id="$(cat /proc/sys/kernel/random/boot_id 2>/dev/null || echo unknown)"
+if [ -f "$PODMAN_DIR/boot_id" ] && [ "$(cat "$PODMAN_DIR/boot_id")" != "$boot_id" ]; then
+  log "machine rebooted since the last setup: clearing stale runtime state"
+  rm -rf "$PODMAN_DIR/runroot" "$PODMAN_DIR/tmp"
+fi
+mkdir -p "$PODMAN_DIR"/{root,runroot,tmp,networks}
+PODMAN_DIR="$(cd "$PODMAN_DIR" && pwd -P)"
+echo "$boot_id" >"$PODMAN_DIR/boot_id"
+
+# Never ask for more open files than the hard limit allows (runc fails otherwise).
+hard_nofile="$(ulimit -Hn)"
+if [ "$hard_nofile" = unlimited ] || [ "$hard_nofile" -gt 65536 ]; then
+  nofile=65536
+else
+  nofile="$hard_nofile"
+fi
+
+# netavark (tested here) when installed, else CNI (older podman packages).
+network_backend=cni
+for d in /usr/local/libexec/podman /usr/local/lib/podman /usr/libexec/podman /usr/lib/podman; do
+  if [ -x "$d/netavark" ]; then network_backend=netavark; break; fi
+done
+
+conf="$PODMAN_DIR/containers.conf"
+conf_new="$(mktemp "$PODMAN_DIR/containers.conf.XXXXXX")"
+cat >"$conf_new" <<EOF
+# Written by .ci/podman-setup.sh. Used through CONTAINERS_CONF (it replaces the
+# system containers.conf files entirely; built-in defaults still apply).
+[containers]
+# Within \`ulimit -Hn\` of the machine that ran the setup.
+default_ulimits = ["nofile=${nofile}:${nofile}", "nproc=4096:4096"]
+# journald is not available here.
+log_driver = "k8s-file"
+
+[network]
+network_backend = "${network_backend}"
+# Keep network definitions out of /etc/containers/networks.
+network_config_dir = "${PODMAN_DIR}/networks"
+
+[engine]
+# crun fails on these machines (mixed cgroup v1/v2 hierarchy); runc works.
+runtime = "runc"
+# No systemd (and no D-Bus) to manage cgroups or hold a journal.
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "${PODMAN_DIR}/events.log"
+# Keep libpod's runtime state private too (default /run/libpod).
+tmp_dir = "${PODMAN_DIR}/tmp"
+EOF
+if [ -f "$conf" ] && cmp -s "$conf" "$conf_new"; then
+  rm -f "$conf_new"
+else
+  chmod 644 "$conf_new"
+  mv "$conf_new" "$conf"
+  log "wrote $conf"
+fi
+
+# Storage goes on the command line: a storage.conf made every `podman run` wait 20 s.
+podman_flags="--root ${PODMAN_DIR}/root --runroot ${PODMAN_DIR}/runroot --storage-driver ${DRIVER}"
+env_sh="$PODMAN_DIR/env.sh"
+env_new="$(mktemp "$PODMAN_DIR/env.sh.XXXXXX")"
+cat >"$env_new" <<EOF
+# Written by .ci/podman-setup.sh; source it, then run: podman \$PODMAN_FLAGS ...
+export PRODPATH_PODMAN_DIR='${PODMAN_DIR}'
+export CONTAINERS_CONF='${conf}'
+export PODMAN_FLAGS='${podman_flags}'
+EOF
+if [ -f "$env_sh" ] && cmp -s "$env_sh" "$env_new"; then
+  rm -f "$env_new"
+else
+  chmod 644 "$env_new"
+  mv "$env_new" "$env_sh"
+  log "wrote $env_sh"
+fi
+
+export CONTAINERS_CONF="$conf"
+# shellcheck disable=SC2086 # PODMAN_FLAGS is a list of plain words.
+p() { podman $podman_flags "$@"; }
+
+# --- 3. base image localhost/node:20-slim ---------------------------------------------
+node_bin="$(command -v node || true)"
+[ -n "$node_bin" ] || die "node is not installed on this machine"
+node_bin="$(readlink -f "$node_bin")"
+node_version="$("$node_bin" --version)"
+case "$node_version" in
+  v20.*) ;;
+  *) log "warning: host node is $node_version, but the image is tagged node:20-slim" ;;
+esac
+
+existing="$(p image inspect --format '{{ index .Labels "io.prodpath.node-version" }}' "$BASE_IMAGE" 2>/dev/null || true)"
+if [ "${PRODPATH_REBUILD_BASE:-0}" != 1 ] && [ "$existing" = "$node_version" ]; then
+  log "$BASE_IMAGE exists (node $node_version); nothing to do"
+  exit 0
+fi
+
+npm_dir="$(npm root -g 2>/dev/null)/npm"
+[ -f "$npm_dir/bin/npm-cli.js" ] || die "cannot find npm (looked in $npm_dir)"
+npm_version="$("$node_bin" "$npm_dir/bin/npm-cli.js" --version 2>/dev/null)"
+ca_bundle=/etc/ssl/certs/ca-certificates.crt
+
+log "making $BASE_IMAGE from host node $node_version and npm $npm_version"
+stage="$(mktemp -d "$PODMAN_DIR/tmp/rootfs.XXXXXX")"
+trap 'rm -rf "$stage"' EXIT
+r="$stage/rootfs"
+
+# Merged-/usr layout, as in Debian bookworm.
+mkdir -p "$r"/usr/{bin,sbin,lib,lib64,local/bin,local/lib/node_modules} \
+  "$r"/{etc/ssl/certs,root,home/node,tmp,app,dev,proc,sys,run,var/tmp}
+for d in bin sbin lib lib64; do ln -s "usr/$d" "$r/$d"; done
+chmod 1777 "$r/tmp" "$r/var/tmp"
+chmod 700 "$r/root"
+chown 1000:1000 "$r/home/node"
+
+# Binaries: node, npm, a POSIX shell for RUN lines and npm scripts, a few coreutils.
+cp "$node_bin" "$r/usr/local/bin/node"
+cp -a "$npm_dir" "$r/usr/local/lib/node_modules/npm"
+ln -s ../lib/node_modules/npm/bin/npm-cli.js "$r/usr/local/bin/npm"
+ln -s ../lib/node_modules/npm/bin/npx-cli.js "$r/usr/local/bin/npx"
+shell="$(type -P dash || type -P sh)"
+cp -L "$shell" "$r/usr/bin/sh"
+bins=("$node_bin" "$shell")
+for tool in env cat ls mkdir rm cp mv ln chmod id sleep true false uname; do
+  src="$(type -P "$tool" || true)"
+  [ -n "$src" ] || { log "warning: $tool not found on the host; skipped"; continue; }
+  cp -L "$src" "$r/usr/bin/$tool"
+  bins+=("$src")
+done
+
+# Shared libraries, at their host paths mapped into the merged /usr.
+{ ldd "${bins[@]}" 2>/dev/null || true; } | grep -o '/[^ ]*' | grep -v ':$' | sort -u | while read -r lib; do
+  rel="${lib#/usr}"
+  dest="$r/usr/${rel#/}"
+  mkdir -p "$(dirname "$dest")"
+  cp -L "$lib" "$dest"
+done
+
+# Users: root and node (uid 1000). Images may also run as a numeric uid with no entry.
+cat >"$r/etc/passwd" <<'EOF'
+root:x:0:0:root:/root:/bin/sh
+node:x:1000:1000::/home/node:/bin/sh
+nobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin
+EOF
+cat >"$r/etc/group" <<'EOF'
+root:x:0:
+node:x:1000:
+nogroup:x:65534:
+EOF
+cat >"$r/etc/nsswitch.conf" <<'EOF'
+passwd: files
+group:  files
+hosts:  files dns
+EOF
+if [ -f "$ca_bundle" ]; then
+  cp -L "$ca_bundle" "$r/etc/ssl/certs/ca-certificates.crt"
+else
+  log "warning: no $ca_bundle on the host; npm in builds may fail TLS checks"
+fi
+
+p rmi -f "$BASE_IMAGE" >/dev/null 2>&1 || true
+tar -C "$r" --numeric-owner -cf - . | p import --quiet \
+  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
+  --change 'ENV NPM_CONFIG_UPDATE_NOTIFIER=false' \
+  --change "ENV NODE_VERSION=${node_version#v}" \
+  --change "LABEL io.prodpath.node-version=${node_version}" \
+  --change 'CMD ["node"]' \
+  - "$BASE_IMAGE" >/dev/null
+
+# Smoke checks: node and npm run inside the image.
+out="$(p run --rm --pull=never --network none "$BASE_IMAGE" sh -c \
+  'node -e "process.stdout.write(process.version)" && echo " npm $(npm --version)"')"
+log "checked $BASE_IMAGE: node $out"
+log "done; use: source $PODMAN_DIR/env.sh && podman \$PODMAN_FLAGS images"
