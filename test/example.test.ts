@@ -32,19 +32,53 @@ describe('examples/shop', () => {
     }
   });
 
-  test('environments differ only in namespace, replicas, hosts, config and resources', () => {
-    const normalize = (text: string) => text
-      .replace(/namespace: shop(-dev|-staging)?\b/g, 'namespace: NS')
-      .replace(/name: shop(-dev|-staging)?\n/g, 'name: NS\n')
-      .replace(/replicas: \d+/g, 'replicas: N')
-      .replace(/api\.(dev\.|staging\.)?shop\.example\.com/g, 'HOST')
-      .replace(/api-config-[0-9a-f]{10}/g, 'api-config-HASH')
-      .replace(/GREETING: .*\n/g, 'GREETING: X\n')
-      .replace(/LOG_LEVEL: .*\n/g, 'LOG_LEVEL: X\n')
-      .replace(/resources:\n(\s+.*\n)+?(\s+)securityContext/g, 'resources: R\n$2securityContext');
-    const dev = normalize(files.get('dev/shop.k8s.yaml')!);
-    expect(normalize(files.get('staging/shop.k8s.yaml')!)).toBe(dev);
-    expect(normalize(files.get('prod/shop.k8s.yaml')!)).toBe(dev);
+  test('environments differ only where the source says: namespace, replicas, hosts, config, resources, storage, secret stores', () => {
+    const { parseAllDocuments } = require('yaml') as typeof import('yaml');
+    const docs = (env: string) => parseAllDocuments(files.get(`${env}/shop.k8s.yaml`)!).map((d) => d.toJS());
+    const normalize = (env: string) => docs(env)
+      // Production and multi-replica extras are compared below.
+      .filter((d: any) => d.kind !== 'PodDisruptionBudget' && d.kind !== 'HorizontalPodAutoscaler')
+      .map((d: any) => {
+        const walk = (o: any): any => {
+          if (Array.isArray(o)) {
+            return o.map(walk);
+          }
+          if (typeof o !== 'object' || o === null) {
+            return typeof o === 'string'
+              ? o.replace(/^shop(-dev|-staging)?$/, 'NS').replace(/\.shop(-dev|-staging)?\.svc$/, '.NS.svc')
+                .replace(/(dev\.|staging\.)?shop\.example\.com$/, 'DOMAIN').replace(/-[0-9a-f]{10}$/, '-HASH')
+                .replace(/^shop\/(dev|staging|prod)\//, 'shop/ENV/').replace(/^vault(-dev)?$/, 'STORE')
+              : o;
+          }
+          const out: any = {};
+          for (const [k, v] of Object.entries(o)) {
+            if (['replicas', 'resources', 'topologySpreadConstraints', 'prodpath.dev/environment', 'prodpath.dev/production'].includes(k)
+              || (k === 'data' && !Array.isArray(v))) {
+              continue;
+            }
+            out[k] = k === 'storage' ? 'SIZE' : walk(v);
+          }
+          return out;
+        };
+        return walk(d);
+      });
+    const dev = normalize('dev');
+    expect(normalize('staging')).toEqual(dev);
+    expect(normalize('prod')).toEqual(dev);
+
+    const extras = (env: string) => docs(env).filter((d: any) => d.kind === 'PodDisruptionBudget' || d.kind === 'HorizontalPodAutoscaler')
+      .map((d: any) => `${d.kind} ${d.metadata.name}`).sort();
+    expect(extras('dev')).toEqual([]);
+    expect(extras('staging')).toEqual(['PodDisruptionBudget api', 'PodDisruptionBudget mailer']);
+    expect(extras('prod')).toEqual(['HorizontalPodAutoscaler api', 'HorizontalPodAutoscaler mailer', 'PodDisruptionBudget api', 'PodDisruptionBudget db', 'PodDisruptionBudget mailer']);
+  });
+
+  test('uses every workload construct: an API, a worker, Postgres, a nightly CronTask and a migration Job', () => {
+    const prod = files.get('prod/shop.k8s.yaml')!;
+    for (const kind of ['Deployment', 'StatefulSet', 'CronJob', 'Job', 'Ingress', 'NetworkPolicy', 'ExternalSecret', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']) {
+      expect(prod).toContain(`kind: ${kind}\n`);
+    }
+    expect(prod).toContain('schedule: 0 3 * * *');
   });
 
   test('kubectl kustomize accepts every environment folder', () => {

@@ -19,10 +19,10 @@ function build(props: Partial<WebServiceProps> = {}, opts: { wrap?: boolean; app
 }
 
 describe('WebService', () => {
-  test('renders a Deployment, Service, Ingress and, with config, a ConfigMap', () => {
+  test('renders a Deployment, Service, Ingress, NetworkPolicy and, with config, a ConfigMap', () => {
     const { app } = build({ config: { LOG_LEVEL: 'debug' } });
     const kinds = manifests(app, 'dev').map((d) => d.kind).sort();
-    expect(kinds).toEqual(['ConfigMap', 'Deployment', 'Ingress', 'Namespace', 'Service']);
+    expect(kinds).toEqual(['ConfigMap', 'Deployment', 'Ingress', 'Namespace', 'NetworkPolicy', 'Service']);
   });
 
   test('meets Pod Security Standards "restricted" with the image\'s numeric user', () => {
@@ -103,7 +103,8 @@ describe('WebService', () => {
 
   test('names and selectors are the same in every environment apart from the namespace', () => {
     const { app } = build({ config: { A: '1' } });
-    const strip = (docs: any[]) => docs.filter((d) => d.kind !== 'Namespace' && d.kind !== 'ConfigMap')
+    // Production adds a PodDisruptionBudget; everything both environments have is named alike.
+    const strip = (docs: any[]) => docs.filter((d) => d.kind !== 'Namespace' && d.kind !== 'ConfigMap' && d.kind !== 'PodDisruptionBudget')
       .map((d) => ({ kind: d.kind, name: d.metadata.name, selector: d.spec.selector }));
     expect(strip(manifests(app, 'prod'))).toEqual(strip(manifests(app, 'dev')));
   });

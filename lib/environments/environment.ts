@@ -18,6 +18,11 @@ export interface EnvironmentProps<S extends EnvironmentSettings> {
 
 const ENVIRONMENT_SYMBOL = Symbol.for('prodpath.Environment');
 
+/** The Namespace annotation that names the environment. */
+export const ENVIRONMENT_ANNOTATION = 'prodpath.dev/environment';
+/** The Namespace annotation that says whether production rules apply (`"true"` or `"false"`). */
+export const PRODUCTION_ANNOTATION = 'prodpath.dev/production';
+
 /**
  * One environment of a pipeline (dev, staging, prod, ...): a cdk8s Chart whose objects all
  * go to the environment's namespace. The `define` callback of the pipeline receives each
@@ -68,6 +73,11 @@ export class Environment<S extends EnvironmentSettings = EnvironmentSettings> ex
     const namespace = new kplus.Namespace(this, 'namespace', {
       metadata: {
         name: this.namespaceName,
+        // `prodpath check` reads these to apply the same rules to committed manifests.
+        annotations: {
+          [ENVIRONMENT_ANNOTATION]: this.name,
+          [PRODUCTION_ANNOTATION]: String(this.production),
+        },
         labels: {
           'app.kubernetes.io/managed-by': 'prodpath',
           'app.kubernetes.io/part-of': this.pipelineName,

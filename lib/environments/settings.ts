@@ -7,8 +7,9 @@ export interface EnvironmentSettings {
   /** The Kubernetes namespace the environment deploys into (a DNS-1123 label). */
   readonly namespace: string;
   /**
-   * The default replica count of the environment's workloads; a workload's own `replicas` wins.
-   * @default 1
+   * The default replica count of the environment's web services and workers; a workload's own
+   * `replicas` wins.
+   * @default - 2 in production, 1 elsewhere
    */
   readonly replicas?: number;
   /**
@@ -21,10 +22,81 @@ export interface EnvironmentSettings {
    * @default - the cluster's default IngressClass
    */
   readonly ingressClassName?: string;
+  /**
+   * Horizontal autoscaling of the environment's Deployments (web services and workers) that
+   * do not set their own `replicas`. The HPA's minimum defaults to the environment's `replicas`.
+   * @default - no autoscaling: a fixed replica count
+   */
+  readonly autoscale?: AutoscaleSettings;
+  /**
+   * Where the ingress controller runs, so a web service's NetworkPolicy lets it in.
+   * @default { namespaceLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } }
+   */
+  readonly ingressController?: IngressControllerSettings;
+  /**
+   * The external-secrets.io store that `SecretRef.external(...)` reads from when it names none.
+   * @default - every SecretRef.external must name its store
+   */
+  readonly secretStore?: SecretStoreSettings;
+  /**
+   * The StorageClass of stateful services' volumes.
+   * @default - the cluster's default StorageClass
+   */
+  readonly storageClassName?: string;
 }
 
+/** Horizontal Pod Autoscaler settings (autoscaling/v2, on CPU and memory utilization). */
+export interface AutoscaleSettings {
+  /**
+   * The fewest pods.
+   * @default - the environment's `replicas`, else 2 in production and 1 elsewhere
+   */
+  readonly min?: number;
+  /** The most pods. */
+  readonly max: number;
+  /**
+   * The target average CPU use, in percent of the CPU request.
+   * @default 70
+   */
+  readonly cpuUtilization?: number;
+  /**
+   * The target average memory use, in percent of the memory request.
+   * @default - memory does not drive scaling
+   */
+  readonly memoryUtilization?: number;
+}
+
+/** Where the ingress controller's pods run. */
+export interface IngressControllerSettings {
+  /** Labels of the ingress controller's namespace. */
+  readonly namespaceLabels: Readonly<Record<string, string>>;
+  /**
+   * Labels of the ingress controller's pods inside that namespace.
+   * @default - every pod of the namespace
+   */
+  readonly podLabels?: Readonly<Record<string, string>>;
+}
+
+/** An external-secrets.io SecretStore or ClusterSecretStore. */
+export interface SecretStoreSettings {
+  /** The store's name. */
+  readonly name: string;
+  /**
+   * The store's kind.
+   * @default 'ClusterSecretStore'
+   */
+  readonly kind?: 'SecretStore' | 'ClusterSecretStore';
+}
+
+/** The ingress controller prodpath lets into web services when the environment names none. */
+export const DEFAULT_INGRESS_CONTROLLER: IngressControllerSettings = {
+  namespaceLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' },
+};
+
 /** Settings that an environment may leave out; every other setting must be given by every environment. */
-export const OPTIONAL_SETTINGS: readonly string[] = ['replicas', 'production', 'ingressClassName'];
+export const OPTIONAL_SETTINGS: readonly string[] = [
+  'replicas', 'production', 'ingressClassName', 'autoscale', 'ingressController', 'secretStore', 'storageClassName',
+];
 
 /** Whether an environment of this name counts as production when `production` is not set. */
 export function isProductionName(name: string): boolean {

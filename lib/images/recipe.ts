@@ -105,12 +105,13 @@ export interface NodeRecipeOptions {
 /** The default numeric user of generated images. */
 export const DEFAULT_IMAGE_USER: ImageUser = { uid: 10001, gid: 10001 };
 
-/** Ignore patterns every recipe starts with: VCS data, dependencies, env files, logs, Dockerfiles. */
+/** Ignore patterns every recipe starts with: VCS data, local dependencies, env files, logs, Dockerfiles. */
 export const BASE_IGNORE: readonly string[] = [
   '.git',
   '.gitignore',
   '.dockerignore',
   'Dockerfile*',
+  'node_modules',
   '**/.env',
   '**/.env.*',
   '**/*.env',
@@ -269,7 +270,7 @@ class NodeRecipe implements IImageRecipe {
     };
 
     const buildOutput = o.buildOutput ?? (o.build !== undefined ? ['dist'] : []);
-    const ignore = [...BASE_IGNORE, 'node_modules', '**/npm-debug.log*', ...buildOutput, ...(o.ignore ?? [])];
+    const ignore = [...BASE_IGNORE, '**/npm-debug.log*', ...buildOutput, ...(o.ignore ?? [])];
     const requiredFiles = ['package.json', lockfile];
     // Without a build step, the start script must come from the context itself.
     if (o.build === undefined && start[0] === 'node' && start.length > 1 && !start[1].startsWith('-')) {

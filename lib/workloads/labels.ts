@@ -4,7 +4,7 @@ import { Environment } from '../environments/environment';
 export const MANAGED_BY = 'prodpath';
 
 /** The component label of each workload kind. */
-export type WorkloadComponent = 'web' | 'worker' | 'database' | 'job';
+export type WorkloadComponent = 'web' | 'worker' | 'database' | 'job' | 'migration';
 
 /**
  * The selector labels of a workload: stable across refactors and environments, so a

@@ -1,15 +1,20 @@
-import * as crypto from 'crypto';
 import { ApiObject, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
+import { DEFAULT_INGRESS_CONTROLLER } from '../environments/settings';
 import { Environment } from '../environments/environment';
 import { Pipeline } from '../environments/pipeline';
 import { Image } from '../images/image';
 import { ValidationError } from '../policy/errors';
-import { checkConfigKey, checkCount, checkDns1035Label, checkEnvName, checkHost, checkHttpPath, checkPort, looksSecret } from '../policy/names';
-import { containerSecurityContext, hardenPodTemplate, imageReference, podSecurityContext, tmpVolumeMount } from './_pod';
-import { recommendedLabels, selectorLabels } from './labels';
-import { resolveResources, Resources } from './resources';
+import { checkDns1035Label, checkHost, checkHttpPath, checkPort } from '../policy/names';
+import { checkLabels } from './_checks';
+import { EnvVar } from './_pod';
+import { AutoscaleProps, AvailabilityProps, RolloutProps } from './availability';
+import { ImageSource } from './external-image';
+import type { MigrationJob } from './migration-job';
+import { IConnectable, Workload, WorkloadProps } from './workload';
+
+export { checkConfig, contentHash } from './_config';
 
 /** How a web service reports its health. */
 export interface HealthProps {
@@ -30,16 +35,17 @@ export interface TlsProps {
 }
 
 /** Props for {@link WebService}. */
-export interface WebServiceProps {
-  /** The image to run, from `pipeline.image()`. */
-  readonly image: Image;
+export interface WebServiceProps extends WorkloadProps, AvailabilityProps {
+  /** The image to run: from `pipeline.image()`, or an {@link ExternalImage}. */
+  readonly image: ImageSource;
   /**
    * The port the container listens on.
    * @default - the image's port, else 8080
    */
   readonly port?: number;
   /**
-   * The public host name. When set, an Ingress routes it to the service.
+   * The public host name. When set, an Ingress routes it to the service, and the
+   * NetworkPolicy lets the environment's ingress controller in.
    * @default - no Ingress
    */
   readonly host?: string;
@@ -49,97 +55,75 @@ export interface WebServiceProps {
    */
   readonly path?: string;
   /**
-   * TLS on the Ingress: `false` turns it off.
+   * TLS on the Ingress: `false` turns it off (not allowed in production).
    * @default - on, with the certificate in the Secret `<name>-tls`
    */
   readonly tls?: boolean | TlsProps;
   /** Readiness and liveness checks. @default - HTTP GET on the image's health path */
   readonly health?: HealthProps;
   /**
-   * How many pods run.
-   * @default - the environment's `replicas` setting, else 1
+   * How many pods run. Leave it out to autoscale when the environment has an `autoscale` setting.
+   * @default - the environment's `replicas` setting, else 2 in production and 1 elsewhere
    */
   readonly replicas?: number;
   /**
-   * Non-secret configuration, passed as environment variables from a ConfigMap named by the
-   * hash of its content (so a change rolls the pods). Names that look secret are refused.
-   * @default - no ConfigMap
+   * A HorizontalPodAutoscaler: `true` or settings to turn it on, `false` to turn the
+   * environment's autoscaling off for this service.
+   * @default - the environment's `autoscale` setting, when `replicas` is not set
    */
-  readonly config?: Readonly<Record<string, string>>;
-  /** CPU, memory and ephemeral storage. @default - see {@link Resources} */
-  readonly resources?: Resources;
+  readonly autoscale?: AutoscaleProps | boolean;
+  /** Rolling-update settings. @default - see {@link RolloutProps} */
+  readonly rollout?: RolloutProps;
   /**
-   * The command to run instead of the image's CMD.
-   * @default - the image's CMD
+   * Migrations whose schema must be in place before a pod starts: each adds an init container
+   * that runs the migration's `waitCommand`.
+   * @default []
    */
-  readonly command?: readonly string[];
-  /**
-   * The name of the Deployment, Service, Ingress and container: the same in every environment.
-   * @default - the construct id
-   */
-  readonly name?: string;
+  readonly waitFor?: readonly MigrationJob[];
 }
 
 /**
- * An HTTP service: a Deployment, a Service, optionally an Ingress, and a ConfigMap, hardened
- * to Pod Security Standards "restricted", with readiness and liveness probes on the named
- * port `http`, the recommended labels and names that do not depend on construct paths.
+ * An HTTP service: a Deployment, a Service, optionally an Ingress, a ConfigMap and a
+ * default-deny NetworkPolicy, hardened to Pod Security Standards "restricted", with readiness,
+ * liveness and startup probes on the named port `http`, the recommended labels and names that
+ * do not depend on construct paths. In production (or with more than one pod) it also gets a
+ * PodDisruptionBudget and topology spread; with the environment's `autoscale`, an HPA.
  *
  * @example
- * new WebService(env, 'api', { image: api, host: `api.${env.settings.domain}`, config: { LOG_LEVEL: 'info' } });
+ * new WebService(env, 'api', { image: api, host: `api.${env.settings.domain}`, config: { LOG_LEVEL: 'info' }, connectsTo: [db] });
  */
-export class WebService extends Construct {
-  /** The name of the Deployment, Service and Ingress. */
-  public readonly name: string;
+export class WebService extends Workload implements IConnectable {
   /** The container port. */
   public readonly port: number;
+  /** The DNS name of the Service inside the cluster. */
+  public readonly host: string;
   /** The Deployment. */
   public readonly deployment: kplus.Deployment;
   /** The Service. */
   public readonly service: kplus.Service;
   /** The Ingress, when a host is set. */
   public readonly ingress?: kplus.Ingress;
-  /** The ConfigMap, when config is set. */
-  public readonly configMap?: kplus.ConfigMap;
+  /** The HorizontalPodAutoscaler, when autoscaled. */
+  public readonly autoscaler?: kplus.HorizontalPodAutoscaler;
+  /** The PodDisruptionBudget, when there is one. */
+  public readonly disruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
-    super(scope, id);
-    const env = Environment.of(this);
-    const image = checkImage(this, env, props.image);
-    this.name = checkDns1035Label(this, 'name', props.name ?? id);
-    this.port = checkPort(this, 'port', props.port ?? image.port ?? 8080);
-    if (image.port !== undefined && image.port !== this.port) {
+    super(scope, id, props, { component: 'web' });
+    const env = this.environment;
+    this.port = checkPort(this, 'port', props.port ?? this.image.port ?? 8080);
+    if (this.image.port !== undefined && this.image.port !== this.port) {
       throw new ValidationError(this, {
         field: 'port',
         value: this.port,
-        rule: `the image "${image.imageName}" listens on port ${image.port} (its EXPOSE, PORT and HEALTHCHECK use it)`,
-        fix: `use port ${image.port}, or set port: ${this.port} on the image recipe`,
+        rule: `the image ${this.image.display} listens on port ${this.image.port} (its EXPOSE, PORT and HEALTHCHECK use it)`,
+        fix: `use port ${this.image.port}, or set port: ${this.port} on the image recipe`,
       });
     }
-    const healthPath = checkHttpPath(this, 'health.path', props.health?.path ?? image.healthPath ?? '/healthz');
-    const replicas = checkCount(this, 'replicas', props.replicas ?? env.settings.replicas ?? 1);
-    const resources = resolveResources(this, 'resources', props.resources);
-    const config = checkConfig(this, props.config ?? {});
-    const labels = recommendedLabels(env, this.name, 'web', image.tag);
+    this.listenPorts.push(this.port);
+    this.host = `${this.name}.${env.namespaceName}.svc`;
+    const healthPath = checkHttpPath(this, 'health.path', props.health?.path ?? this.image.healthPath ?? '/healthz');
     const portName = 'http';
-
-    if (props.command !== undefined && (props.command.length === 0 || props.command.some((c) => typeof c !== 'string' || c === ''))) {
-      throw new ValidationError(this, {
-        field: 'command',
-        value: props.command,
-        rule: 'a command is a non-empty list of non-empty strings',
-        fix: 'use ["node", "dist/server.js"], or leave command out to run the image\'s CMD',
-      });
-    }
-
-    if (Object.keys(config).length > 0) {
-      const hash = contentHash(config);
-      this.configMap = new kplus.ConfigMap(this, 'config', {
-        metadata: { name: `${this.name}-config-${hash}`, labels },
-        data: config,
-        immutable: true,
-      });
-    }
 
     const probe = (failureThreshold: number, period: number) => kplus.Probe.fromHttpGet(healthPath, {
       port: this.port,
@@ -147,39 +131,26 @@ export class WebService extends Construct {
       timeoutSeconds: Duration.seconds(2),
       failureThreshold,
     });
-    this.deployment = new kplus.Deployment(this, 'deployment', {
-      metadata: { name: this.name, labels },
-      replicas,
-      select: false,
-      podMetadata: { labels },
-      automountServiceAccountToken: false,
-      securityContext: podSecurityContext(image.user),
-      containers: [{
-        name: this.name,
-        image: imageReference(image),
-        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-        ports: [{ number: this.port, name: portName }],
-        command: props.command ? [...props.command] : undefined,
-        securityContext: containerSecurityContext(image.user),
-        readiness: probe(3, 5),
-        liveness: probe(6, 10),
-        startup: probe(30, 2),
-        volumeMounts: [tmpVolumeMount(this)],
-      }],
-    });
-    this.deployment.select(kplus.LabelSelector.of({ labels: selectorLabels(env, this.name) }));
-    if (this.configMap) {
-      this.deployment.containers[0].env.copyFrom(kplus.Env.fromConfigMap(this.configMap));
-    }
-    hardenPodTemplate(ApiObject.of(this.deployment), '/spec/template/spec', resources,
-      ['readinessProbe', 'livenessProbe', 'startupProbe'], portName);
+    const parts = this.createDeployment(props, {
+      ports: [{ number: this.port, name: portName }],
+      readiness: probe(3, 5),
+      liveness: probe(6, 10),
+      startup: probe(30, 2),
+    }, {
+      readinessProbe: { handler: 'httpGet', port: portName },
+      livenessProbe: { handler: 'httpGet', port: portName },
+      startupProbe: { handler: 'httpGet', port: portName },
+    }, 5);
+    this.deployment = parts.deployment;
+    this.autoscaler = parts.autoscaler;
+    this.disruptionBudget = parts.disruptionBudget;
 
     this.service = new kplus.Service(this, 'service', {
-      metadata: { name: this.name, labels },
+      metadata: { name: this.name, labels: { ...this.labels } },
       type: kplus.ServiceType.CLUSTER_IP,
       ports: [{ name: portName, port: this.port, targetPort: this.port }],
     });
-    for (const [k, v] of Object.entries(selectorLabels(env, this.name))) {
+    for (const [k, v] of Object.entries(this.selectorLabels)) {
       this.service.selectLabel(k, v);
     }
     const serviceObject = ApiObject.of(this.service);
@@ -190,14 +161,27 @@ export class WebService extends Construct {
       const host = checkHost(this, 'host', props.host);
       const path = checkHttpPath(this, 'path', props.path ?? '/');
       const tls = props.tls ?? true;
+      if (tls === false && env.production) {
+        throw new ValidationError(this, {
+          field: 'tls',
+          value: false,
+          rule: `environment "${env.name}" is production, where every Ingress serves TLS`,
+          fix: 'leave tls out (the certificate is read from the Secret "<name>-tls"), or give { secretName }',
+        });
+      }
       const secretName = tls === false ? undefined
         : checkDns1035Label(this, 'tls.secretName', (tls === true ? undefined : tls.secretName) ?? `${this.name}-tls`, 253);
       this.ingress = new kplus.Ingress(this, 'ingress', {
-        metadata: { name: this.name, labels },
+        metadata: { name: this.name, labels: { ...this.labels } },
         className: env.settings.ingressClassName,
         rules: [{ host, path, pathType: kplus.HttpIngressPathType.PREFIX, backend: kplus.IngressBackend.fromService(this.service, { port: this.port }) }],
         tls: secretName ? [{ hosts: [host], secret: kplus.Secret.fromSecretName(this, 'tls-secret', secretName) }] : undefined,
       });
+      const controller = env.settings.ingressController ?? DEFAULT_INGRESS_CONTROLLER;
+      const namespaceSelector = { matchLabels: checkLabels(this, 'environment ingressController.namespaceLabels', controller?.namespaceLabels) };
+      const peer = controller.podLabels === undefined ? { namespaceSelector }
+        : { namespaceSelector, podSelector: { matchLabels: checkLabels(this, 'environment ingressController.podLabels', controller.podLabels) } };
+      this.allowIngressFromPeer(peer, [this.port]);
     } else if (props.path !== undefined || props.tls !== undefined) {
       throw new ValidationError(this, {
         field: props.path !== undefined ? 'path' : 'tls',
@@ -206,6 +190,14 @@ export class WebService extends Construct {
         fix: 'set host: "api.example.com", or leave path and tls out',
       });
     }
+  }
+
+  /** `<PREFIX>_HOST` (the Service's DNS name) and `<PREFIX>_PORT`. */
+  public connectionEnv(prefix: string): EnvVar[] {
+    return [
+      { name: `${prefix}_HOST`, value: this.host },
+      { name: `${prefix}_PORT`, value: String(this.port) },
+    ];
   }
 }
 
@@ -222,38 +214,4 @@ export function checkImage(scope: Construct, env: Environment, image: unknown): 
     });
   }
   return image;
-}
-
-/** Checks config: env-var-safe keys, string values, and no secret-looking names. */
-export function checkConfig(scope: Construct, config: Readonly<Record<string, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const key of Object.keys(config).sort()) {
-    checkConfigKey(scope, `config key`, key);
-    checkEnvName(scope, `config key`, key);
-    if (looksSecret(key)) {
-      throw new ValidationError(scope, {
-        field: `config.${key}`,
-        value: '(value hidden)',
-        rule: 'config is written in plain text to the manifests; a name that looks secret (password, token, key, credential...) may not carry a literal value',
-        fix: 'reference a secret instead of putting its value in config',
-      });
-    }
-    const value = config[key];
-    if (typeof value !== 'string') {
-      throw new ValidationError(scope, {
-        field: `config.${key}`,
-        value,
-        rule: 'config values are strings (environment variables)',
-        fix: `write it as a string, such as "${String(value)}"`,
-      });
-    }
-    out[key] = value;
-  }
-  return out;
-}
-
-/** The first 10 hex digits of the SHA-256 of a string map, keys sorted. */
-export function contentHash(data: Readonly<Record<string, string>>): string {
-  const sorted = Object.keys(data).sort().map((k) => [k, data[k]]);
-  return crypto.createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 10);
 }
