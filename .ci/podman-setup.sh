@@ -11,13 +11,17 @@
 #   3. writes $PRODPATH_PODMAN_DIR/env.sh, which exports CONTAINERS_CONF and
 #      PODMAN_FLAGS, so scripts can run:  source "$PRODPATH_PODMAN_DIR/env.sh"
 #                                         podman $PODMAN_FLAGS images
-#   4. makes the base image localhost/node:20-slim from the host's node and npm (no
-#      registry is reachable), so `FROM node:20-slim` resolves with --pull=never.
+#   4. makes the base image localhost/node:20-slim from the host's node and npm
+#      (no registry is reachable), so `FROM node:20-slim` resolves with --pull=never;
+#   5. makes the other recipes' base images from Debian packages: python:3.11-slim,
+#      golang:1.23-bookworm (both on a debootstrap'd bookworm) and busybox:1.36; about
+#      three minutes the first time, a few seconds once they exist.
 #
 # Environment:
 #   PRODPATH_PODMAN_DIR      private podman home (default /tmp/prodpath-podman)
 #   PRODPATH_PODMAN_DRIVER   storage driver, overlay (default) or vfs
-#   PRODPATH_REBUILD_BASE=1  rebuild localhost/node:20-slim even when it exists
+#   PRODPATH_REBUILD_BASE=1  rebuild the base images even when they exist
+#   PRODPATH_DEBIAN_MIRROR   Debian mirror for debootstrap and apt (default http://deb.debian.org/debian)
 #
 # Needs no TTY and no Docker daemon.
 set -euo pipefail
@@ -139,10 +143,10 @@ esac
 
 existing="$(p image inspect --format '{{ index .Labels "io.prodpath.node-version" }}' "$BASE_IMAGE" 2>/dev/null || true)"
 if [ "${PRODPATH_REBUILD_BASE:-0}" != 1 ] && [ "$existing" = "$node_version" ]; then
-  log "$BASE_IMAGE exists (node $node_version); nothing to do"
-  exit 0
-fi
-
+  log "$BASE_IMAGE exists (node $node_version)"
+else
+# A subshell, so that its EXIT trap removes the staging folder as soon as the image is made.
+(
 npm_dir="$(npm root -g 2>/dev/null)/npm"
 [ -f "$npm_dir/bin/npm-cli.js" ] || die "cannot find npm (looked in $npm_dir)"
 npm_version="$("$node_bin" "$npm_dir/bin/npm-cli.js" --version 2>/dev/null)"
@@ -220,4 +224,128 @@ tar -C "$r" --numeric-owner -cf - . | p import --quiet \
 out="$(p run --rm --pull=never --network none "$BASE_IMAGE" sh -c \
   'node -e "process.stdout.write(process.version)" && echo " npm $(npm --version)"')"
 log "checked $BASE_IMAGE: node $out"
+)
+fi
+
+# --- 5. base images of the other recipes ------------------------------------------------
+# The Python, Go and static-site recipes start FROM python:3.11-slim, golang:1.23-bookworm and
+# busybox:1.36. Stand-ins are made here from Debian's own packages, so those names resolve
+# with no registry:
+#   localhost/prodpath-debian:bookworm  debootstrap --variant=minbase (about a minute, once)
+#   localhost/python:3.11-slim          + python3, python3-venv (Debian's 3.11)
+#   localhost/golang:1.23-bookworm      + golang-1.23-go from bookworm-backports
+#   localhost/busybox:1.36              busybox-static alone (Debian ships BusyBox 1.35, with
+#                                       the httpd and wget applets the static recipe uses)
+# Each is made only when it is missing or RECIPE_IMAGES_VERSION changed (or with
+# PRODPATH_REBUILD_BASE=1); later runs take a second.
+RECIPE_IMAGES_VERSION=1
+DEBIAN_IMAGE=localhost/prodpath-debian:bookworm
+DEBIAN_MIRROR="${PRODPATH_DEBIAN_MIRROR:-http://deb.debian.org/debian}"
+
+current() {
+  [ "${PRODPATH_REBUILD_BASE:-0}" != 1 ] \
+    && [ "$(p image inspect --format '{{ index .Labels "io.prodpath.recipe-images" }}' "$1" 2>/dev/null || true)" = "$RECIPE_IMAGES_VERSION" ]
+}
+
+apt_install_host() {
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q --no-install-recommends "$@" >/dev/null 2>&1 \
+    || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends "$@" >/dev/null; }
+}
+
+make_debian_image() {
+  command -v debootstrap >/dev/null 2>&1 || { log "installing debootstrap with apt-get"; apt_install_host debootstrap; }
+  log "making $DEBIAN_IMAGE with debootstrap (minbase, bookworm, $DEBIAN_MIRROR)"
+  local dir
+  dir="$(mktemp -d "$PODMAN_DIR/tmp/debian.XXXXXX")"
+  if ! debootstrap --variant=minbase --include=ca-certificates bookworm "$dir/rootfs" "$DEBIAN_MIRROR" >"$dir/log" 2>&1; then
+    tail -n 20 "$dir/log" >&2
+    rm -rf "$dir"
+    die "debootstrap failed"
+  fi
+  cat >"$dir/rootfs/etc/apt/sources.list" <<EOF
+deb ${DEBIAN_MIRROR} bookworm main
+deb ${DEBIAN_MIRROR} bookworm-updates main
+deb ${DEBIAN_MIRROR%/debian}/debian-security bookworm-security main
+EOF
+  rm -rf "$dir"/rootfs/var/cache/apt/archives/*.deb "$dir"/rootfs/var/lib/apt/lists/*
+  p rmi -f "$DEBIAN_IMAGE" >/dev/null 2>&1 || true
+  tar -C "$dir/rootfs" --numeric-owner -cf - . | p import --quiet \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change 'ENV LANG=C.UTF-8' \
+    --change "LABEL io.prodpath.recipe-images=${RECIPE_IMAGES_VERSION}" \
+    --change 'CMD ["bash"]' \
+    - "$DEBIAN_IMAGE" >/dev/null
+  rm -rf "$dir"
+}
+
+# build_image <tag> <Dockerfile text>: builds FROM the Debian image, with network for apt-get.
+build_image() {
+  local dir
+  dir="$(mktemp -d "$PODMAN_DIR/tmp/image.XXXXXX")"
+  printf '%s\n' "$2" >"$dir/Dockerfile"
+  if ! p build --format docker --pull=never --build-arg "MIRROR=${DEBIAN_MIRROR}" \
+      --label "io.prodpath.recipe-images=${RECIPE_IMAGES_VERSION}" -t "$1" "$dir" >"$dir/log" 2>&1; then
+    tail -n 30 "$dir/log" >&2
+    rm -rf "$dir"
+    die "could not build $1"
+  fi
+  rm -rf "$dir"
+}
+
+make_busybox_image() {
+  log "making localhost/busybox:1.36 from Debian's busybox-static"
+  local dir
+  dir="$(mktemp -d "$PODMAN_DIR/tmp/busybox.XXXXXX")"
+  ( cd "$dir" && { apt-get download busybox-static >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get download busybox-static >/dev/null 2>&1; }; } ) \
+    || { rm -rf "$dir"; die "apt-get download busybox-static failed"; }
+  dpkg-deb -x "$dir"/busybox-static_*.deb "$dir/deb"
+  local r="$dir/rootfs"
+  mkdir -p "$r"/{bin,etc,tmp,srv/www,root}
+  chmod 1777 "$r/tmp"
+  cp "$dir/deb/bin/busybox" "$r/bin/busybox"
+  ln -s busybox "$r/bin/sh"
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' >"$r/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
+  local version
+  version="$("$r/bin/busybox" 2>&1 | head -n 1 | grep -o 'v[0-9.]*' || true)"
+  p rmi -f localhost/busybox:1.36 >/dev/null 2>&1 || true
+  tar -C "$r" --numeric-owner -cf - . | p import --quiet \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    --change "LABEL io.prodpath.recipe-images=${RECIPE_IMAGES_VERSION}" \
+    --change "LABEL io.prodpath.busybox-version=${version}" \
+    --change 'CMD ["sh"]' \
+    - localhost/busybox:1.36 >/dev/null
+  rm -rf "$dir"
+}
+
+if ! current localhost/python:3.11-slim || ! current localhost/golang:1.23-bookworm; then
+  current "$DEBIAN_IMAGE" || make_debian_image
+fi
+if current localhost/python:3.11-slim; then
+  log "localhost/python:3.11-slim exists"
+else
+  log "making localhost/python:3.11-slim from Debian's python3"
+  build_image localhost/python:3.11-slim "FROM ${DEBIAN_IMAGE}
+RUN apt-get update && apt-get install -y --no-install-recommends python3 python3-venv && rm -rf /var/lib/apt/lists/* && ln -s python3 /usr/bin/python
+ENV PYTHONIOENCODING=utf-8
+CMD [\"python3\"]"
+fi
+if current localhost/golang:1.23-bookworm; then
+  log "localhost/golang:1.23-bookworm exists"
+else
+  log "making localhost/golang:1.23-bookworm from Debian's golang-1.23-go (bookworm-backports)"
+  build_image localhost/golang:1.23-bookworm "FROM ${DEBIAN_IMAGE}
+ARG MIRROR
+RUN echo \"deb \${MIRROR} bookworm-backports main\" >/etc/apt/sources.list.d/backports.list && apt-get update && apt-get install -y --no-install-recommends -t bookworm-backports golang-1.23-go && rm -rf /var/lib/apt/lists/*
+ENV GOPATH=/go GOTOOLCHAIN=local PATH=/go/bin:/usr/lib/go-1.23/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+WORKDIR /go"
+fi
+current localhost/busybox:1.36 && log "localhost/busybox:1.36 exists" || make_busybox_image
+
+# Smoke checks: each runs what its recipe uses.
+log "checked localhost/python:3.11-slim: $(p run --rm --pull=never --network none localhost/python:3.11-slim sh -c 'python3 --version && python3 -m venv /tmp/v && /tmp/v/bin/pip --version | cut -d" " -f1-2' | tr '\n' ' ')"
+log "checked localhost/golang:1.23-bookworm: $(p run --rm --pull=never --network none localhost/golang:1.23-bookworm go version)"
+log "checked localhost/busybox:1.36: $(p run --rm --pull=never --network none localhost/busybox:1.36 busybox 2>&1 | head -n 1)"
+
 log "done; use: source $PODMAN_DIR/env.sh && podman \$PODMAN_FLAGS images"

@@ -2,6 +2,8 @@ import * as path from 'path';
 import { ApiObject, App as Cdk8sApp, Yaml } from 'cdk8s';
 import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
+import { BAKE_FILE, renderBakeFile } from './images/bake';
+import { checkLockedDigests } from './lock/require-digests';
 import { writeTreeAtomically } from './outputs/atomic-write';
 import { checkDockerfile, checkIgnoreFile } from './policy/dockerfile-rules';
 import { ValidationError } from './policy/errors';
@@ -125,6 +127,11 @@ export class App extends Cdk8sApp {
         envFiles.set(env.name, [...(envFiles.get(env.name) ?? []), `${pipeline.name}.k8s.yaml`]);
       }
     }
+    const images = this.pipelines.flatMap((p) => p.images);
+    if (images.length > 0) {
+      add(BAKE_FILE, renderBakeFile(images, this.distDir), this.node.path || '<app>');
+    }
+    findings.push(...this.pipelines.flatMap(checkLockedDigests));
     for (const [envName, resources] of envFiles) {
       const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() };
       add(`${envName}/kustomization.yaml`, `${GENERATED_HEADER}\n${Yaml.stringify(kustomization)}`, this.node.path || '<app>');

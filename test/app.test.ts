@@ -19,18 +19,18 @@ describe('App.synth', () => {
     const out = path.join(tempDir(), 'dist');
     shop(out).synth();
     expect([...readTree(out).keys()].sort()).toEqual([
-      'dev/kustomization.yaml', 'dev/shop.k8s.yaml',
+      'dev/kustomization.yaml', 'dev/shop.k8s.yaml', 'docker-bake.json',
       'images/api/Dockerfile', 'images/api/Dockerfile.dockerignore', 'images/api/image.json',
       'prod/kustomization.yaml', 'prod/shop.k8s.yaml',
     ]);
   });
 
   test('gives byte-identical output when synthesized twice', () => {
-    const a = path.join(tempDir(), 'dist');
-    const b = path.join(tempDir(), 'dist');
-    shop(a).synth();
-    shop(b).synth();
-    expect(readTree(b)).toEqual(readTree(a));
+    const out = path.join(tempDir(), 'dist');
+    shop(out).synth();
+    const first = readTree(out);
+    shop(out).synth();
+    expect(readTree(out)).toEqual(first);
   });
 
   test('replaces the previous output entirely: stale files do not survive', () => {

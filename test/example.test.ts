@@ -5,12 +5,24 @@ import { readTree, tempDir } from './support/synth';
 
 const REPO = path.resolve(__dirname, '..');
 
+/**
+ * Synthesizes the example into a temporary folder. The bake file names each Dockerfile
+ * relative to its context, so it depends on where the output is; it is rewritten as if the
+ * output were the repository's dist/, where `npx cdk8s synth` writes it.
+ */
 function synthShop(): Map<string, string> {
   const out = path.join(tempDir(), 'dist');
   const app = new App({ outdir: out, printSummary: false });
   buildShop(app);
   app.synth();
-  return readTree(out);
+  const files = readTree(out);
+  const bake = JSON.parse(files.get('docker-bake.json')!);
+  for (const target of Object.values<any>(bake.target)) {
+    const dockerfile = path.resolve(REPO, target.context, target.dockerfile);
+    target.dockerfile = path.relative(path.resolve(REPO, target.context), path.join(REPO, 'dist', path.relative(out, dockerfile)));
+  }
+  files.set('docker-bake.json', `${JSON.stringify(bake, null, 2)}\n`);
+  return files;
 }
 
 describe('examples/shop', () => {

@@ -11,7 +11,8 @@ function pipelineWith(source: string, recipe = ImageRecipe.node({ source, start:
 
 describe('ImageRecipe.node', () => {
   test('installs dependencies from the lockfile before copying the source', () => {
-    const { image } = pipelineWith(nodeServiceFixture());
+    const source = nodeServiceFixture();
+    const { image } = pipelineWith(source, ImageRecipe.node({ source, build: 'npm run build', start: ['node', 'dist/server.js'] }));
     const lines = image.dockerfile.split('\n');
     const copyManifests = lines.indexOf('COPY package.json package-lock.json ./');
     const install = lines.indexOf('RUN npm ci --no-audit --no-fund');
@@ -21,12 +22,22 @@ describe('ImageRecipe.node', () => {
     expect(copySource).toBe(install + 1);
   });
 
-  test('runs the build command and keeps only runtime dependencies in the final stage', () => {
+  test('installs the production dependencies in a stage of their own, from the manifests alone', () => {
+    const { image } = pipelineWith(nodeServiceFixture());
+    const deps = image.dockerfile.split(/^FROM /m).find((stage) => stage.startsWith('node:20-slim AS deps\n'))!;
+    expect(deps.trimEnd().split('\n').slice(1)).toEqual([
+      'WORKDIR /app',
+      'COPY package.json package-lock.json ./',
+      'RUN npm ci --omit=dev --no-audit --no-fund',
+    ]);
+  });
+
+  test('runs the build command, and gives the final stage the production dependencies, the source and the build output only', () => {
     const source = nodeServiceFixture();
     const { image } = pipelineWith(source, ImageRecipe.node({ source, build: 'npm run build', start: ['node', 'dist/server.js'] }));
-    expect(image.dockerfile).toContain('RUN npm run build\nRUN npm prune --omit=dev');
+    expect(image.dockerfile).toContain('COPY . .\nRUN npm run build\n');
     const runtime = image.dockerfile.slice(image.dockerfile.indexOf('AS runtime'));
-    expect(runtime).toContain('COPY --from=build /app /app');
+    expect(runtime).toContain('COPY --from=deps /app ./\nCOPY . .\nCOPY --from=build /app/dist ./dist\nUSER 10001:10001\n');
     expect(runtime).not.toMatch(/npm (ci|install)/);
   });
 

@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { formatFinding } from '../policy/rules';
+import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
 
 /** Where the command writes; tests pass their own. */
@@ -47,6 +48,42 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
         io.out(`prodpath check: ${errors.length} error(s), ${warnings.length} warning(s) in ${manifestFiles} manifest file(s) (${objects} objects) and ${images} image(s) under ${dist}`);
       }
       setExitCode(errors.length > 0 ? 1 : 0);
+    });
+
+  cli.command('build')
+    .description('build each image of an output folder once per content hash with podman or docker, push it when asked, and record its digest in the lock file that `cdk8s synth` reads to pin images by digest')
+    .argument('[dist]', 'the folder `cdk8s synth` wrote', 'dist')
+    .option('--engine <engine>', 'podman or docker (default: detected, podman first)')
+    .option('--root <dir>', 'the app root that image contexts are relative to (default: the folder that holds dist)')
+    .option('--lock <file>', 'the lock file, relative to the app root', 'prodpath.lock.json')
+    .option('--push', 'push each image to its registry (which must be reachable) and lock the registry digest')
+    .option('--only <names>', 'comma-separated image names to build (default: all)')
+    .option('--pull <policy>', 'base image pull policy passed to the engine: always, missing, never or newer')
+    .option('--verbose', 'print all of the engine\'s output, not only its steps')
+    .action(async (dist: string, opts: { engine?: string; root?: string; lock: string; push?: boolean; only?: string; pull?: string; verbose?: boolean }) => {
+      try {
+        await buildImages({
+          dist,
+          root: opts.root,
+          lock: opts.lock,
+          engine: opts.engine,
+          push: opts.push,
+          only: opts.only?.split(',').map((s) => s.trim()).filter(Boolean),
+          pull: opts.pull,
+          verbose: opts.verbose,
+        }, io);
+        setExitCode(0);
+      } catch (e) {
+        if (e instanceof BuildFailedError) {
+          io.err(e.message);
+          if (e.output) {
+            io.err(`--- the engine's last output ---\n${e.output}`);
+          }
+          setExitCode(1);
+          return;
+        }
+        throw e;
+      }
     });
 
   return cli;

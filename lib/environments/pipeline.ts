@@ -1,6 +1,8 @@
+import * as path from 'path';
 import { Construct } from 'constructs';
 import { Image } from '../images/image';
 import { IImageRecipe } from '../images/recipe';
+import { DigestLock, LOCK_FILE_NAME, LockFileError } from '../lock/lock';
 import { ValidationError } from '../policy/errors';
 import { checkCount, checkDns1123Label } from '../policy/names';
 import { Environment } from './environment';
@@ -25,6 +27,19 @@ export interface PipelineProps<S extends EnvironmentSettings = EnvironmentSettin
    * @default process.cwd() - the app root, where `cdk8s synth` runs
    */
   readonly appRoot?: string;
+  /**
+   * The digest lock `prodpath build` writes, relative to the app root. When it records a build of
+   * an image's current content hash, every workload runs that image by digest
+   * (`repository:tag@sha256:...`). `false` ignores any lock.
+   * @default 'prodpath.lock.json' - read when it exists
+   */
+  readonly lockFile?: string | false;
+  /**
+   * What happens when a production environment would run an image that the lock does not pin
+   * by a pushed digest: `'warn'` prints a warning, `'error'` stops the synth.
+   * @default 'off' - until CI builds, pushes and locks the images
+   */
+  readonly requireDigests?: 'off' | 'warn' | 'error';
 }
 
 const PIPELINE_SYMBOL = Symbol.for('prodpath.Pipeline');
@@ -54,7 +69,12 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
   public readonly registry: string;
   /** The environments in declaration (promotion) order. */
   public readonly environments: readonly Environment<S>[];
+  /** How a production image without a pushed, locked digest is treated. */
+  public readonly requireDigests: 'off' | 'warn' | 'error';
+  /** The lock file, relative to the app root, or undefined when locks are switched off. */
+  public readonly lockFile?: string;
   private readonly appRoot?: string;
+  private readonly lock: DigestLock;
   private readonly imagesByName = new Map<string, Image>();
 
   constructor(scope: Construct, id: string, props: PipelineProps<S>) {
@@ -63,6 +83,17 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
     this.name = checkDns1123Label(this, 'name', props.name ?? id);
     this.registry = props.registry;
     this.appRoot = props.appRoot;
+    const requireDigests = props.requireDigests ?? 'off';
+    if (!['off', 'warn', 'error'].includes(requireDigests)) {
+      throw new ValidationError(this, {
+        field: 'requireDigests',
+        value: requireDigests,
+        rule: 'requireDigests is "off", "warn" or "error"',
+        fix: 'use "warn" to be told about production images without a locked digest, or "error" to refuse them',
+      });
+    }
+    this.requireDigests = requireDigests;
+    ({ lock: this.lock, file: this.lockFile } = this.readLock(props.lockFile));
 
     const table = props.environments ?? {};
     const names = Object.keys(table);
@@ -137,7 +168,9 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
         fix: `pick another name, such as "${name}-2", or reuse the Image returned by the first call`,
       });
     }
-    const image = new Image(this, `image-${name}`, { recipe, registry: this.registry, name, appRoot: this.appRoot });
+    const image = new Image(this, `image-${name}`, {
+      recipe, registry: this.registry, name, appRoot: this.appRoot, lock: this.lock, lockFileName: this.lockFile,
+    });
     this.imagesByName.set(name, image);
     return image;
   }
@@ -175,5 +208,29 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
       });
     }
     return env;
+  }
+
+  private readLock(option: string | false | undefined): { lock: DigestLock; file?: string } {
+    if (option === false) {
+      return { lock: DigestLock.empty() };
+    }
+    if (option !== undefined && (typeof option !== 'string' || option === '')) {
+      throw new ValidationError(this, {
+        field: 'lockFile',
+        value: option,
+        rule: 'lockFile is a path relative to the app root, or false',
+        fix: `use "${LOCK_FILE_NAME}"`,
+      });
+    }
+    const file = option ?? LOCK_FILE_NAME;
+    try {
+      // The default file is optional; a lock file named on purpose must exist.
+      return { lock: DigestLock.read(path.resolve(this.appRoot ?? process.cwd(), file), { missingOk: option === undefined }), file };
+    } catch (e) {
+      if (e instanceof LockFileError) {
+        throw new ValidationError(this, { ...e.problem, field: `lockFile ${file}: ${e.problem.field}` });
+      }
+      throw e;
+    }
   }
 }

@@ -3,8 +3,9 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { ValidationError } from '../policy/errors';
 import { checkDns1123Label } from '../policy/names';
+import { DigestLock, LOCK_FILE_NAME } from '../lock/lock';
 import { hashContext, IgnoreRules, listContextFiles } from './context';
-import { IImageRecipe, ImageUser } from './recipe';
+import { DEFAULT_PLATFORM, IImageRecipe, ImageUser } from './recipe-base';
 
 /** Props for {@link Image}. Create images with `Pipeline.image()`, which fills these in. */
 export interface ImageProps {
@@ -22,6 +23,17 @@ export interface ImageProps {
    * @default process.cwd() - the app root, where `cdk8s synth` runs
    */
   readonly appRoot?: string;
+  /**
+   * The digest lock. When it records a build of this image's content hash, workloads run
+   * the image by digest (`repository:tag@sha256:...`).
+   * @default - no lock: images are referenced by tag
+   */
+  readonly lock?: DigestLock;
+  /**
+   * The lock file's name, for messages.
+   * @default 'prodpath.lock.json'
+   */
+  readonly lockFileName?: string;
 }
 
 /** The file names written for each image under `<outdir>/images/<name>/`. */
@@ -46,8 +58,23 @@ export class Image extends Construct {
   public readonly repository: string;
   /** The tag: the first {@link TAG_LENGTH} hex digits of the content hash. */
   public readonly tag: string;
-  /** `repository:tag`. */
+  /**
+   * The reference workloads run: `repository:tag`, or `repository:tag@sha256:<digest>` when the
+   * lock records a build of this content hash.
+   */
   public readonly imageRef: string;
+  /** `repository:tag`, with no digest (what a build tags). */
+  public readonly taggedRef: string;
+  /** The digest the lock records for this content hash, if any. */
+  public readonly digest?: string;
+  /** Whether the locked digest was pushed to the registry (false: a local build's digest). */
+  public readonly digestPushed?: boolean;
+  /** The platforms the image is built for, sorted. */
+  public readonly platforms: readonly string[];
+  /** The build arguments, by name. */
+  public readonly buildArgs: Readonly<Record<string, string>>;
+  /** The build context folder, absolute (never written to the output). */
+  public readonly contextDir: string;
   /** The full content hash, `sha256:<64 hex>`. */
   public readonly contentHash: string;
   /** The numeric user and group the image runs as. */
@@ -122,14 +149,30 @@ export class Image extends Construct {
       ...patterns,
       '',
     ].join('\n');
-    const files = listContextFiles(contextDir, rules);
-    const hash = hashContext(contextDir, files, [this.dockerfile, this.ignoreFile]);
+    this.platforms = rendered.platforms ?? [DEFAULT_PLATFORM];
+    this.buildArgs = rendered.buildArgs ?? {};
+    const { contentHash, fileCount } = computeContentHash(contextDir, rules, this.dockerfile, this.ignoreFile, this.platforms);
 
-    this.contextFileCount = files.length;
-    this.contentHash = `sha256:${hash}`;
+    this.contextFileCount = fileCount;
+    this.contentHash = contentHash;
+    const hash = contentHash.slice('sha256:'.length);
     this.tag = hash.slice(0, TAG_LENGTH);
     this.repository = `${registry}/${this.imageName}`;
-    this.imageRef = `${this.repository}:${this.tag}`;
+    this.taggedRef = `${this.repository}:${this.tag}`;
+    this.contextDir = contextDir;
+
+    const locked = props.lock?.get(this.repository, this.tag);
+    if (locked && locked.contentHash !== this.contentHash) {
+      throw new ValidationError(this, {
+        field: `lock entry ${this.taggedRef}`,
+        value: locked.contentHash,
+        rule: `${props.lockFileName ?? LOCK_FILE_NAME} records another content hash for this tag than the source gives (${this.contentHash})`,
+        fix: `delete that entry from ${props.lockFileName ?? LOCK_FILE_NAME} and run \`prodpath build\` again`,
+      });
+    }
+    this.digest = locked?.digest;
+    this.digestPushed = locked?.pushed;
+    this.imageRef = locked ? `${this.taggedRef}@${locked.digest}` : this.taggedRef;
     this.user = rendered.user;
     this.port = rendered.port;
     this.healthPath = rendered.healthPath;
@@ -145,14 +188,18 @@ export class Image extends Construct {
   public renderFiles(): Record<string, string> {
     const dir = `images/${this.imageName}`;
     const metadata = {
+      buildArgs: Object.keys(this.buildArgs).length > 0 ? this.buildArgs : undefined,
       context: this.context,
       contentHash: this.contentHash,
       contextFiles: this.contextFileCount,
+      digest: this.digest,
       dockerfile: `${dir}/${IMAGE_FILES.dockerfile}`,
       ignorefile: `${dir}/${IMAGE_FILES.ignore}`,
-      image: this.imageRef,
+      image: this.taggedRef,
       name: this.imageName,
+      platforms: this.platforms,
       port: this.port,
+      pushed: this.digestPushed,
       recipe: this.recipeKind,
       repository: this.repository,
       tag: this.tag,
@@ -164,6 +211,19 @@ export class Image extends Construct {
       [`${dir}/${IMAGE_FILES.metadata}`]: `${JSON.stringify(metadata, null, 2)}\n`,
     };
   }
+}
+
+/**
+ * The content hash of an image: SHA-256 over its Dockerfile, its ignore file, its target
+ * platforms (only when they are not the default, so images that keep it hash as they always
+ * did; build arguments are ARG defaults in the Dockerfile already) and every file of the
+ * context the ignore rules let in. `prodpath build` computes it again to refuse a stale output.
+ */
+export function computeContentHash(contextDir: string, rules: IgnoreRules, dockerfile: string, ignoreFile: string, platforms: readonly string[]): { contentHash: string; fileCount: number } {
+  const files = listContextFiles(contextDir, rules);
+  const buildText = platforms.join(',') === DEFAULT_PLATFORM ? [] : [`platforms=${platforms.join(',')}`];
+  const hash = hashContext(contextDir, files, [dockerfile, ignoreFile, ...buildText]);
+  return { contentHash: `sha256:${hash}`, fileCount: files.length };
 }
 
 function toPosix(p: string): string {

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { DOCKERFILE_RULES } from './dockerfile-rules';
 import { ValidationError } from './errors';
+import { DIGEST_RULE } from './image-rules';
 import { MANIFEST_RULES } from './manifest-rules';
 import { EXEMPTION_PREFIX, PolicyRule } from './rules';
 
@@ -12,10 +13,10 @@ const exemptions = new WeakMap<IConstruct, Map<string, string>>();
  * way out of a rule.
  */
 export class Policy {
-  /** Every rule, manifests first, then Dockerfiles; sorted by id within each. */
+  /** Every rule, manifests and images first, then Dockerfiles; sorted by id within each. */
   public static rules(): PolicyRule[] {
     const byId = (a: PolicyRule, b: PolicyRule) => (a.id < b.id ? -1 : 1);
-    return [...Object.values(MANIFEST_RULES).sort(byId), ...Object.values(DOCKERFILE_RULES).sort(byId)];
+    return [...[...Object.values(MANIFEST_RULES), DIGEST_RULE].sort(byId), ...Object.values(DOCKERFILE_RULES).sort(byId)];
   }
 
   /**

@@ -1,0 +1,3 @@
+module example.com/prodpath/search
+
+go 1.23

@@ -1,0 +1,59 @@
+/**
+ * The production digest rule: production runs the exact image that was built and pushed before
+ * it, pinned by digest. Whether a missing digest is a warning or an error is the pipeline's
+ * `requireDigests` setting (off by default until CI builds and locks images).
+ */
+import { Image } from '../images/image';
+import { DIGEST_RULE } from '../policy/image-rules';
+import { Finding } from '../policy/rules';
+
+/** What the check reads of a pipeline (a `Pipeline` is one). */
+export interface DigestCheckSubject {
+  readonly requireDigests: 'off' | 'warn' | 'error';
+  /** The lock file, or undefined when locks are switched off. */
+  readonly lockFile?: string;
+  readonly environments: readonly { readonly name: string; readonly production: boolean }[];
+  readonly images: readonly Image[];
+}
+
+/** The rule behind the findings of {@link checkLockedDigests}. */
+export { DIGEST_RULE };
+
+/**
+ * Findings for the images of a pipeline that its production environments would run without a
+ * pushed digest from the lock: warnings under `requireDigests: 'warn'`, errors under `'error'`,
+ * nothing under `'off'` or without a production environment.
+ */
+export function checkLockedDigests(pipeline: DigestCheckSubject): Finding[] {
+  if (pipeline.requireDigests === 'off') {
+    return [];
+  }
+  const production = pipeline.environments.filter((e) => e.production).map((e) => e.name);
+  if (production.length === 0) {
+    return [];
+  }
+  const severity = pipeline.requireDigests === 'error' ? 'error' : 'warning';
+  const lock = pipeline.lockFile ?? 'prodpath.lock.json';
+  const envs = production.join(', ');
+  const findings: Finding[] = [];
+  for (const image of pipeline.images) {
+    if (image.digest === undefined) {
+      findings.push({
+        rule: DIGEST_RULE,
+        severity,
+        constructPath: image.node.path,
+        message: `image ${image.taggedRef} has no digest in ${pipeline.lockFile === undefined ? 'a lock (lockFile is false)' : lock} for its content hash, so ${envs} would run it by tag`,
+        fix: `run \`prodpath build --push\` and commit ${lock}, then synthesize again`,
+      });
+    } else if (image.digestPushed === false) {
+      findings.push({
+        rule: DIGEST_RULE,
+        severity,
+        constructPath: image.node.path,
+        message: `the digest ${lock} records for ${image.taggedRef} comes from a local build that was never pushed, so ${envs} could not pull it`,
+        fix: `run \`prodpath build --push\` and commit ${lock}, then synthesize again`,
+      });
+    }
+  }
+  return findings;
+}
