@@ -5,6 +5,7 @@ import { Pipeline } from './environments/pipeline';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
 import { checkLockedDigests } from './lock/require-digests';
 import { writeTreeAtomically } from './outputs/atomic-write';
+import { checkPipelineParity, recordParityDeclarations } from './parity/parity';
 import { checkDockerfile, checkIgnoreFile } from './policy/dockerfile-rules';
 import { ValidationError } from './policy/errors';
 import { checkManifests } from './policy/manifest-rules';
@@ -91,6 +92,8 @@ export class App extends Cdk8sApp {
       throw new Error(`prodpath found ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
     }
     Policy.applyExemptions(this);
+    // Parity records its declarations as annotations, so before anything is rendered.
+    this.pipelines.forEach(recordParityDeclarations);
     const findings: Finding[] = [];
     const files = new Map<string, string>();
     const owners = new Map<string, string>();
@@ -118,14 +121,17 @@ export class App extends Cdk8sApp {
         const ctx = { constructPath: image.node.path, expectedUser: `${image.user.uid}:${image.user.gid}` };
         findings.push(...checkDockerfile(image.dockerfile, ctx), ...checkIgnoreFile(image.ignoreFile, ctx));
       }
+      const rendered = new Map<Environment, any[]>();
       for (const env of pipeline.environments) {
         const constructPaths = checkObjectCollisions(env, objectOwners);
         const docs = env.toJson();
+        rendered.set(env, docs);
         findings.push(...checkManifests(docs.map((object) => ({ object, constructPath: constructPaths.get(objectKey(object)) })), { production: env.production }));
         const rel = `${env.name}/${pipeline.name}.k8s.yaml`;
         add(rel, `${GENERATED_HEADER}\n${Yaml.stringify(...docs)}`, env.node.path);
         envFiles.set(env.name, [...(envFiles.get(env.name) ?? []), `${pipeline.name}.k8s.yaml`]);
       }
+      findings.push(...checkPipelineParity(pipeline, (env) => rendered.get(env)!));
     }
     const images = this.pipelines.flatMap((p) => p.images);
     if (images.length > 0) {

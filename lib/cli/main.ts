@@ -6,6 +6,7 @@ import { Command } from 'commander';
 import { formatFinding } from '../policy/rules';
 import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
+import { diffCommand, shouldColor } from './diff';
 
 /** Where the command writes; tests pass their own. */
 export interface CliIo {
@@ -48,6 +49,17 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
         io.out(`prodpath check: ${errors.length} error(s), ${warnings.length} warning(s) in ${manifestFiles} manifest file(s) (${objects} objects) and ${images} image(s) under ${dist}`);
       }
       setExitCode(errors.length > 0 ? 1 : 0);
+    });
+
+  cli.command('diff')
+    .description('show how two environments\' manifests differ (prodpath diff staging prod), or what a change does to each environment\'s committed manifests as Markdown for a pull-request comment (prodpath diff --against origin/main), by object and field; exits 0')
+    .argument('[environments...]', 'two environment folders to compare; with --against, the environments to include (default: all)')
+    .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
+    .option('--against <ref>', 'compare with the manifests committed at this git revision (read with git show)')
+    .option('--json', 'print the differences as JSON')
+    .option('--no-color', 'never color the output (also off when NO_COLOR is set or the output is not a terminal)')
+    .action((environments: string[], opts: { dist: string; against?: string; json?: boolean; color: boolean }) => {
+      setExitCode(diffCommand(environments, { dist: opts.dist, against: opts.against, json: opts.json, color: shouldColor(opts.color) }, io));
     });
 
   cli.command('build')

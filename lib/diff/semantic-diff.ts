@@ -1,0 +1,374 @@
+/**
+ * A semantic diff of Kubernetes manifests: objects are paired by kind and name (not by text
+ * line), and each pair is compared field by field, giving JSON pointers (RFC 6901) with the old
+ * and the new value. Used by `prodpath diff` and by the parity check at synth.
+ */
+
+/** One object of a set of manifests, with where it came from. */
+export interface ManifestObject {
+  /** The parsed object (`apiVersion`, `kind`, `metadata`, ...). */
+  readonly object: any;
+  /**
+   * Which file or pipeline the object belongs to, such as `shop.k8s.yaml`; objects of different
+   * sources are never paired with each other.
+   * @default ''
+   */
+  readonly source?: string;
+  /** The construct path that renders the object, when known (at synth). */
+  readonly constructPath?: string;
+}
+
+/**
+ * Why a changed value follows from something else and is not a change of its own:
+ * - `namespace`: the two values are equal once each side's namespace name is taken out
+ *   (`db.shop-dev.svc` and `db.shop.svc`, or `metadata.namespace` itself);
+ * - `content-hashed-name`: the two values are the content-hashed names of the same ConfigMap or
+ *   Job (`api-config-52018ad7ad` and `api-config-673b9c5278`), which change with what they hash.
+ */
+export type DerivedFrom = 'namespace' | 'content-hashed-name';
+
+/** One changed field of an object. */
+export interface FieldChange {
+  /**
+   * The JSON pointer of the field: in the newer object for `added` and `changed`, in the older
+   * one for `removed`. List items that have a `name` (containers, env vars, ports, volumes) are
+   * paired by that name, so an inserted item is one change, not a shift of every later one.
+   */
+  readonly pointer: string;
+  /** Whether the field was added, removed or changed. */
+  readonly op: 'added' | 'removed' | 'changed';
+  /** The old value (absent when added). */
+  readonly from?: unknown;
+  /** The new value (absent when removed). */
+  readonly to?: unknown;
+  /** Set when the change only follows from the namespace or a content hash. */
+  readonly derivedFrom?: DerivedFrom;
+}
+
+/** How one object differs between the two sets. */
+export interface ObjectDiff {
+  /** The key objects are paired by: source, kind and name (content hashes and the environment's namespace left out). */
+  readonly key: string;
+  /** `added`: only in the newer set; `removed`: only in the older; `changed`: in both, with changes. */
+  readonly status: 'added' | 'removed' | 'changed';
+  readonly kind: string;
+  /** The object's name in the older set, when it is there. */
+  readonly fromName?: string;
+  /** The object's name in the newer set, when it is there. */
+  readonly toName?: string;
+  readonly source: string;
+  /** The older object, when it is there. */
+  readonly from?: ManifestObject;
+  /** The newer object, when it is there. */
+  readonly to?: ManifestObject;
+  /** The changed fields (for `changed`), sorted by pointer. */
+  readonly changes: readonly FieldChange[];
+}
+
+/** The difference between two sets of manifests. */
+export interface ManifestDiff {
+  /** The objects that differ, sorted by source, kind and name. */
+  readonly objects: readonly ObjectDiff[];
+  /** How many paired objects are equal. */
+  readonly unchanged: number;
+}
+
+/** Options of {@link diffManifests}. */
+export interface DiffOptions {
+  /**
+   * Leave out changes that only follow from the two sides' different namespaces (`metadata.namespace`,
+   * `db.shop-dev.svc` against `db.shop.svc`): comparing two environments, they differ by design.
+   * @default false
+   */
+  readonly ignoreNamespace?: boolean;
+}
+
+/** The annotation that marks the Namespace object of an environment (written by prodpath). */
+const ENVIRONMENT_ANNOTATION = 'prodpath.dev/environment';
+/** Kinds prodpath names `<name>-<10 hex digits of a content hash>`. */
+const HASHED_KINDS = new Set(['ConfigMap', 'Job']);
+const HASH_SUFFIX = /^(.+)-[0-9a-f]{10}$/;
+
+/** Escapes one segment of a JSON pointer. */
+export function escapePointer(segment: string | number): string {
+  const s = String(segment);
+  return s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s;
+}
+
+/** The segments of a JSON pointer, unescaped (`''` gives none). */
+export function pointerSegments(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+/** The value at a JSON pointer, or undefined. */
+export function valueAt(root: unknown, pointer: string): unknown {
+  let v: any = root;
+  for (const s of pointerSegments(pointer)) {
+    if (v === null || typeof v !== 'object') {
+      return undefined;
+    }
+    v = v[s];
+  }
+  return v;
+}
+
+/** The kind, name and namespace of an object, for messages. */
+export function describeObject(o: ManifestObject | undefined): { kind: string; name: string; namespace?: string } {
+  const m = o?.object?.metadata ?? {};
+  return { kind: String(o?.object?.kind ?? '?'), name: String(m.name ?? '?'), ...(m.namespace !== undefined ? { namespace: String(m.namespace) } : {}) };
+}
+
+/**
+ * The key objects are paired by across environments or revisions: source, kind and name, where
+ * the name of a ConfigMap or Job leaves out its content hash, and the environment's own Namespace
+ * (the one annotated `prodpath.dev/environment`, or the only Namespace of its source) is
+ * `(environment)`, whatever its name.
+ * @param soleNamespace whether the object is the only Namespace of its source
+ */
+export function pairingKey(o: ManifestObject, soleNamespace = false): string {
+  const kind = String(o.object?.kind ?? '');
+  const name = String(o.object?.metadata?.name ?? '');
+  return `${o.source ?? ''}|${kind}|${baseName(o.object, kind, name, soleNamespace)}`;
+}
+
+function baseName(object: any, kind: string, name: string, soleNamespace: boolean): string {
+  if (kind === 'Namespace' && (soleNamespace || object?.metadata?.annotations?.[ENVIRONMENT_ANNOTATION] !== undefined)) {
+    return '(environment)';
+  }
+  const m = HASHED_KINDS.has(kind) ? HASH_SUFFIX.exec(name) : null;
+  return m ? m[1] : name;
+}
+
+/** The namespace an object lives in (a Namespace: its own name). */
+function namespaceOf(object: any): string | undefined {
+  const ns = object?.kind === 'Namespace' ? object?.metadata?.name : object?.metadata?.namespace;
+  return typeof ns === 'string' && ns !== '' ? ns : undefined;
+}
+
+/** Keys objects by {@link pairingKey}; objects whose key collides within one set keep their full name. */
+function keyed(set: readonly ManifestObject[]): Map<string, ManifestObject> {
+  const namespaces = new Map<string, number>();
+  for (const o of set.filter((x) => x.object?.kind === 'Namespace')) {
+    namespaces.set(o.source ?? '', (namespaces.get(o.source ?? '') ?? 0) + 1);
+  }
+  const keys = set.map((o) => pairingKey(o, o.object?.kind === 'Namespace' && namespaces.get(o.source ?? '') === 1));
+  const counts = new Map<string, number>();
+  for (const key of keys) {
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  const out = new Map<string, ManifestObject>();
+  for (const [i, o] of set.entries()) {
+    let key = keys[i];
+    if ((counts.get(key) ?? 0) > 1) {
+      key = `${o.source ?? ''}|${o.object?.kind}|${o.object?.metadata?.name}|${o.object?.metadata?.namespace ?? ''}`;
+    }
+    out.set(key, o);
+  }
+  return out;
+}
+
+/** The content-hashed names of a set, mapped to their pairing keys. */
+function hashedNames(set: readonly ManifestObject[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const o of set) {
+    const kind = String(o.object?.kind ?? '');
+    const name = o.object?.metadata?.name;
+    if (HASHED_KINDS.has(kind) && typeof name === 'string' && HASH_SUFFIX.test(name)) {
+      out.set(name, pairingKey(o));
+    }
+  }
+  return out;
+}
+
+/**
+ * Compares two sets of manifests object by object and field by field.
+ * @param from the older set (or the first environment)
+ * @param to the newer set (or the second environment)
+ */
+export function diffManifests(from: readonly ManifestObject[], to: readonly ManifestObject[], options: DiffOptions = {}): ManifestDiff {
+  const a = keyed(from);
+  const b = keyed(to);
+  const ctx = { hashedFrom: hashedNames(from), hashedTo: hashedNames(to) };
+  const objects: ObjectDiff[] = [];
+  let unchanged = 0;
+  const sortKey = (key: string, o: ManifestObject) => `${o.source ?? ''}\u0000${o.object?.kind}\u0000${key}`;
+  const keys = [...new Set([...a.keys(), ...b.keys()])].sort((x, y) => {
+    const kx = sortKey(x, (a.get(x) ?? b.get(x))!);
+    const ky = sortKey(y, (a.get(y) ?? b.get(y))!);
+    return kx < ky ? -1 : kx > ky ? 1 : 0;
+  });
+  for (const key of keys) {
+    const oa = a.get(key);
+    const ob = b.get(key);
+    const base = { key, kind: String((oa ?? ob)!.object?.kind ?? ''), source: (oa ?? ob)!.source ?? '' };
+    if (oa === undefined) {
+      objects.push({ ...base, status: 'added', toName: ob!.object?.metadata?.name, to: ob, changes: [] });
+      continue;
+    }
+    if (ob === undefined) {
+      objects.push({ ...base, status: 'removed', fromName: oa.object?.metadata?.name, from: oa, changes: [] });
+      continue;
+    }
+    const changes = diffValues(oa.object, ob.object, {
+      ...ctx,
+      nsFrom: namespaceOf(oa.object),
+      nsTo: namespaceOf(ob.object),
+    }).filter((c) => !(options.ignoreNamespace && c.derivedFrom === 'namespace'));
+    if (changes.length === 0) {
+      unchanged += 1;
+      continue;
+    }
+    objects.push({ ...base, status: 'changed', fromName: oa.object?.metadata?.name, toName: ob.object?.metadata?.name, from: oa, to: ob, changes });
+  }
+  return { objects, unchanged };
+}
+
+interface ValueContext {
+  readonly nsFrom?: string;
+  readonly nsTo?: string;
+  readonly hashedFrom: Map<string, string>;
+  readonly hashedTo: Map<string, string>;
+}
+
+/**
+ * The changes between two JSON values, as JSON pointers below `pointer`. Lists of scalars
+ * (commands, args) change as a whole; lists of objects with a unique `name` are paired by name;
+ * other lists by position.
+ */
+export function diffValues(from: unknown, to: unknown, ctx: ValueContext = { hashedFrom: new Map(), hashedTo: new Map() }, pointer = ''): FieldChange[] {
+  const out: FieldChange[] = [];
+  walk(from, to, pointer, ctx, out);
+  return out.sort((x, y) => (x.pointer < y.pointer ? -1 : x.pointer > y.pointer ? 1 : 0));
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function changed(from: unknown, to: unknown, pointer: string, ctx: ValueContext): FieldChange {
+  const derivedFrom = derivation(from, to, ctx);
+  return { pointer, op: 'changed', from, to, ...(derivedFrom ? { derivedFrom } : {}) };
+}
+
+function walk(from: unknown, to: unknown, pointer: string, ctx: ValueContext, out: FieldChange[]): void {
+  if (from === to) {
+    return;
+  }
+  if (isObject(from) && isObject(to)) {
+    // Keys of both sides; the changes are sorted by pointer at the end.
+    for (const k in from) {
+      if (from[k] === undefined) {
+        continue;
+      }
+      const p = `${pointer}/${escapePointer(k)}`;
+      if (to[k] === undefined) {
+        out.push({ pointer: p, op: 'removed', from: from[k] });
+      } else {
+        walk(from[k], to[k], p, ctx, out);
+      }
+    }
+    for (const k in to) {
+      if (to[k] !== undefined && from[k] === undefined) {
+        out.push({ pointer: `${pointer}/${escapePointer(k)}`, op: 'added', to: to[k] });
+      }
+    }
+    return;
+  }
+  if (Array.isArray(from) && Array.isArray(to)) {
+    walkArray(from, to, pointer, ctx, out);
+    return;
+  }
+  if (!deepEqual(from, to)) {
+    out.push(changed(from, to, pointer, ctx));
+  }
+}
+
+function namedItems(list: readonly unknown[]): string[] | undefined {
+  if (list.length === 0 || !list.every((x) => isObject(x) && typeof x.name === 'string')) {
+    return undefined;
+  }
+  const names = list.map((x) => (x as { name: string }).name);
+  return new Set(names).size === names.length ? names : undefined;
+}
+
+function walkArray(from: unknown[], to: unknown[], pointer: string, ctx: ValueContext, out: FieldChange[]): void {
+  if (deepEqual(from, to)) {
+    return;
+  }
+  const scalars = (l: unknown[]) => l.every((x) => x === null || typeof x !== 'object');
+  if (scalars(from) && scalars(to)) {
+    out.push(changed(from, to, pointer, ctx));
+    return;
+  }
+  const na = namedItems(from);
+  const nb = namedItems(to);
+  if (na && nb) {
+    const common = nb.filter((n) => na.includes(n));
+    if (common.join('\u0000') !== na.filter((n) => nb.includes(n)).join('\u0000')) {
+      // The same items in another order (init containers run in order): the list of names changes.
+      out.push(changed(na, nb, pointer, ctx));
+    }
+    na.forEach((n, i) => {
+      if (!nb.includes(n)) {
+        out.push({ pointer: `${pointer}/${i}`, op: 'removed', from: from[i] });
+      }
+    });
+    nb.forEach((n, i) => {
+      const j = na.indexOf(n);
+      if (j < 0) {
+        out.push({ pointer: `${pointer}/${i}`, op: 'added', to: to[i] });
+      } else {
+        walk(from[j], to[i], `${pointer}/${i}`, ctx, out);
+      }
+    });
+    return;
+  }
+  const n = Math.max(from.length, to.length);
+  for (let i = 0; i < n; i += 1) {
+    if (i >= to.length) {
+      out.push({ pointer: `${pointer}/${i}`, op: 'removed', from: from[i] });
+    } else if (i >= from.length) {
+      out.push({ pointer: `${pointer}/${i}`, op: 'added', to: to[i] });
+    } else {
+      walk(from[i], to[i], `${pointer}/${i}`, ctx, out);
+    }
+  }
+}
+
+/** Whether a changed value only follows from the namespace or a content hash. */
+function derivation(from: unknown, to: unknown, ctx: ValueContext): DerivedFrom | undefined {
+  if (typeof from === 'string' && typeof to === 'string') {
+    const hf = ctx.hashedFrom.get(from);
+    if (hf !== undefined && hf === ctx.hashedTo.get(to)) {
+      return 'content-hashed-name';
+    }
+  }
+  if (ctx.nsFrom !== undefined && ctx.nsTo !== undefined && ctx.nsFrom !== ctx.nsTo) {
+    if (withoutNamespace(JSON.stringify(from), ctx.nsFrom) === withoutNamespace(JSON.stringify(to), ctx.nsTo)) {
+      return 'namespace';
+    }
+  }
+  return undefined;
+}
+
+/** Replaces the namespace name where it stands as a whole DNS label. */
+function withoutNamespace(text: string, ns: string): string {
+  const escaped = ns.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return text.replace(new RegExp(`(?<![A-Za-z0-9-])${escaped}(?![A-Za-z0-9-])`, 'g'), '\u0001ns\u0001');
+}
+
+/** Structural equality of JSON values (key order does not matter). */
+export function deepEqual(a: unknown, b: unknown): boolean {
+  if (a === b) {
+    return true;
+  }
+  if (Array.isArray(a) && Array.isArray(b)) {
+    return a.length === b.length && a.every((x, i) => deepEqual(x, b[i]));
+  }
+  if (isObject(a) && isObject(b)) {
+    const ka = Object.keys(a).filter((k) => a[k] !== undefined);
+    const kb = Object.keys(b).filter((k) => b[k] !== undefined);
+    return ka.length === kb.length && ka.every((k) => deepEqual(a[k], b[k]));
+  }
+  return false;
+}
