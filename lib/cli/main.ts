@@ -7,6 +7,7 @@ import { formatFinding } from '../policy/rules';
 import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
 import { diffCommand, shouldColor } from './diff';
+import { promote } from './promote';
 
 /** Where the command writes; tests pass their own. */
 export interface CliIo {
@@ -96,6 +97,28 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
         }
         throw e;
       }
+    });
+
+  cli.command('promote')
+    .description('pin in the next environment the builds an environment runs (prodpath promote dev staging), or roll an environment back (--to prod --digest sha256:... or --to prod --revision <git ref>), in the lock file that `cdk8s synth` reads; refuses to skip an environment unless --force --reason')
+    .argument('[from]', 'the environment whose builds are promoted')
+    .argument('[to]', 'the environment that gets them: the next one in the promotion order')
+    .option('--to <env>', 'with --digest or --revision: the environment to roll back')
+    .option('--digest <digest>', 'roll back to this digest (sha256:<64 hex>), which the lock records for a build of the image')
+    .option('--tag <tag>', 'with --digest: the build\'s content tag (default: the tag the lock records for the digest)')
+    .option('--image <name>', 'with --digest: the image (default: the one whose builds the lock records the digest for)')
+    .option('--revision <ref>', 'roll back to what the lock at this git revision pinned in the environment')
+    .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
+    .option('--root <dir>', 'the app root (default: the folder that holds dist)')
+    .option('--lock <file>', 'the lock file, relative to the app root', 'prodpath.lock.json')
+    .option('--force', 'allow skipping an environment, promoting backwards, or a digest the lock does not record; needs --reason')
+    .option('--reason <text>', 'with --force: why, recorded in the pin')
+    .action((from: string | undefined, to: string | undefined, opts: { to?: string; digest?: string; tag?: string; image?: string; revision?: string; dist: string; root?: string; lock: string; force?: boolean; reason?: string }) => {
+      if (opts.to !== undefined && to !== undefined) {
+        throw new Error('prodpath promote: give the target environment once: as the second argument, or with --to when rolling back.');
+      }
+      promote({ ...opts, from, to: to ?? opts.to }, io);
+      setExitCode(0);
     });
 
   return cli;

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { Image } from '../images/image';
 import { IImageRecipe } from '../images/recipe';
-import { DigestLock, LOCK_FILE_NAME, LockFileError } from '../lock/lock';
+import { DigestLock, EnvironmentPin, LOCK_FILE_NAME, LockFileError } from '../lock/lock';
 import { ValidationError } from '../policy/errors';
 import { checkCount, checkDns1123Label } from '../policy/names';
 import { Environment } from './environment';
@@ -170,6 +170,7 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
     }
     const image = new Image(this, `image-${name}`, {
       recipe, registry: this.registry, name, appRoot: this.appRoot, lock: this.lock, lockFileName: this.lockFile,
+      promotionOrder: this.environments.map((e) => e.name),
     });
     this.imagesByName.set(name, image);
     return image;
@@ -178,6 +179,25 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
   /** The images of this pipeline, in the order they were added. */
   public get images(): readonly Image[] {
     return [...this.imagesByName.values()];
+  }
+
+  /**
+   * What `image` runs in the environment called `envName`: the build `prodpath promote` pinned
+   * there (`repository:<pinned tag>@<pinned digest>`), or else the current build
+   * ({@link Image.imageRef}).
+   */
+  public imageIn(envName: string, image: Image): { readonly ref: string; readonly tag: string; readonly pin?: EnvironmentPin } {
+    const pin = this.lock.pin(envName, image.repository);
+    if (pin === undefined) {
+      return { ref: image.imageRef, tag: image.tag };
+    }
+    return { ref: `${image.repository}:${pin.tag}@${pin.digest}`, tag: pin.tag, pin };
+  }
+
+  /** The digest the lock records for a build of `repository`, with whether it was pushed, if any. */
+  public lockedDigest(repository: string, digest: string): { readonly pushed: boolean } | undefined {
+    const found = this.lock.findDigest(repository, digest);
+    return found.length === 0 ? undefined : { pushed: found.some((e) => e.pushed) };
   }
 
   /** Whether `image` was added to this pipeline. */

@@ -34,6 +34,12 @@ export interface ImageProps {
    * @default 'prodpath.lock.json'
    */
   readonly lockFileName?: string;
+  /**
+   * The environments of the image's pipeline in promotion order, recorded in image.json for
+   * `prodpath promote`, which reads only the output folder and the lock.
+   * @default - not recorded
+   */
+  readonly promotionOrder?: readonly string[];
 }
 
 /** The file names written for each image under `<outdir>/images/<name>/`. */
@@ -93,6 +99,8 @@ export class Image extends Construct {
   public readonly ignoreFile: string;
   /** How many files the context holds after the ignore rules. */
   public readonly contextFileCount: number;
+  /** The pipeline's environments in promotion order, if given. */
+  public readonly promotionOrder?: readonly string[];
 
   constructor(scope: Construct, id: string, props: ImageProps) {
     super(scope, id);
@@ -177,6 +185,7 @@ export class Image extends Construct {
     this.port = rendered.port;
     this.healthPath = rendered.healthPath;
     this.recipeKind = props.recipe.kind;
+    this.promotionOrder = props.promotionOrder ? [...props.promotionOrder] : undefined;
     this.context = toPosix(path.relative(appRoot, contextDir)) || '.';
   }
 
@@ -194,6 +203,7 @@ export class Image extends Construct {
       contextFiles: this.contextFileCount,
       digest: this.digest,
       dockerfile: `${dir}/${IMAGE_FILES.dockerfile}`,
+      environments: this.promotionOrder,
       ignorefile: `${dir}/${IMAGE_FILES.ignore}`,
       image: this.taggedRef,
       name: this.imageName,

@@ -18,9 +18,17 @@
  *       }
  *     }
  *   },
- *   "lockfileVersion": 1
+ *   "lockfileVersion": 1,
+ *   "pins": {
+ *     "staging": {
+ *       "ghcr.io/acme/api": { "digest": "sha256:5d1c8e0f...", "from": "dev", "tag": "8a604ef41977ff73" }
+ *     }
+ *   }
  * }
  * ```
+ *
+ * `pins` is written by `prodpath promote`: per environment and repository, the build the
+ * environment runs instead of the current one. It is left out while there are none.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -56,7 +64,35 @@ export interface LockEntry extends LockedImage {
   readonly tag: string;
 }
 
+/**
+ * What one environment runs of one repository, pinned by `prodpath promote`: synth renders
+ * `repository:tag@digest` there instead of the current build.
+ */
+export interface EnvironmentPin {
+  /** The content tag of the pinned build (16 hex digits). */
+  readonly tag: string;
+  /** The pinned digest, `sha256:<64 hex>`. */
+  readonly digest: string;
+  /** The environment it was promoted from; absent for a rollback. */
+  readonly from?: string;
+  /** The git commit whose lock the pin was restored from (a rollback with `--revision`). */
+  readonly revision?: string;
+  /** Set when the promotion broke the promotion order or the lock's records, with the reason given. */
+  readonly forced?: { readonly reason: string };
+}
+
+/** One pin of the lock. */
+export interface PinEntry extends EnvironmentPin {
+  /** The environment, such as `staging`. */
+  readonly environment: string;
+  /** The repository, such as `ghcr.io/acme/api`. */
+  readonly repository: string;
+}
+
 const SHA256 = /^sha256:[a-f0-9]{64}$/;
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+const REVISION = /^[a-f0-9]{7,64}$/;
+const PIN_KEYS = ['digest', 'forced', 'from', 'revision', 'tag'];
 const TAG = /^[a-f0-9]{16}$/;
 const REPOSITORY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)+$/;
 const ENTRY_KEYS = ['contentHash', 'digest', 'platforms', 'pushed'];
@@ -76,7 +112,7 @@ export class LockFileError extends ValidationError {
 export class DigestLock {
   /** A lock with no entries. */
   public static empty(): DigestLock {
-    return new DigestLock(new Map(), {});
+    return new DigestLock(new Map(), {}, new Map());
   }
 
   /**
@@ -163,20 +199,55 @@ export class DigestLock {
       }
       entries.set(repository, byTag);
     }
+    const pins = parsePins(doc.pins ?? {}, fail);
     const extra: Record<string, unknown> = {};
     for (const key of Object.keys(doc)) {
-      if (key !== 'images' && key !== 'lockfileVersion') {
+      if (key !== 'images' && key !== 'lockfileVersion' && key !== 'pins') {
         extra[key] = doc[key];
       }
     }
-    return new DigestLock(entries, extra);
+    return new DigestLock(entries, extra, pins);
   }
 
   private constructor(
     private readonly byRepository: ReadonlyMap<string, ReadonlyMap<string, LockedImage>>,
     /** Top-level keys this version does not know, kept as they are when the lock is written again. */
     private readonly extra: Readonly<Record<string, unknown>>,
+    /** Environment pins, by environment, then repository. */
+    private readonly byEnvironment: ReadonlyMap<string, ReadonlyMap<string, EnvironmentPin>>,
   ) {}
+
+  /** What `environment` is pinned to for `repository`, if anything. */
+  public pin(environment: string, repository: string): EnvironmentPin | undefined {
+    return this.byEnvironment.get(environment)?.get(repository);
+  }
+
+  /** Every pin, sorted by environment, then repository. */
+  public pins(): PinEntry[] {
+    const out: PinEntry[] = [];
+    for (const environment of [...this.byEnvironment.keys()].sort()) {
+      const repos = this.byEnvironment.get(environment)!;
+      for (const repository of [...repos.keys()].sort()) {
+        out.push({ environment, repository, ...repos.get(repository)! });
+      }
+    }
+    return out;
+  }
+
+  /** A lock that also records (or replaces) one pin; the pin is validated like a read one. */
+  public withPin(entry: PinEntry): DigestLock {
+    const { environment, repository, ...pin } = entry;
+    const probe = { lockfileVersion: LOCKFILE_VERSION, pins: { [environment]: { [repository]: pin } } };
+    const checked = DigestLock.parse(JSON.stringify(probe), '(new pin)').pin(environment, repository)!;
+    const next = new Map<string, ReadonlyMap<string, EnvironmentPin>>(this.byEnvironment);
+    next.set(environment, new Map(next.get(environment) ?? []).set(repository, checked));
+    return new DigestLock(this.byRepository, this.extra, next);
+  }
+
+  /** The builds the lock records with `digest` in `repository`, sorted by tag. */
+  public findDigest(repository: string, digest: string): LockEntry[] {
+    return this.entries().filter((e) => e.repository === repository && e.digest === digest);
+  }
 
   /** The build recorded for `repository:tag`, if any. */
   public get(repository: string, tag: string): LockedImage | undefined {
@@ -207,7 +278,7 @@ export class DigestLock {
     const checked = DigestLock.parse(JSON.stringify(probe), '(new lock entry)').get(repository, tag)!;
     const next = new Map<string, ReadonlyMap<string, LockedImage>>(this.byRepository);
     next.set(repository, new Map(next.get(repository) ?? []).set(tag, checked));
-    return new DigestLock(next, this.extra);
+    return new DigestLock(next, this.extra, this.byEnvironment);
   }
 
   /** A lock with only the entries `keep` accepts. */
@@ -217,7 +288,7 @@ export class DigestLock {
       const { repository, tag, ...image } = e;
       next.set(repository, (next.get(repository) ?? new Map()).set(tag, image));
     }
-    return new DigestLock(next, this.extra);
+    return new DigestLock(next, this.extra, this.byEnvironment);
   }
 
   /** The lock file text: sorted keys, two-space indents, a final newline. */
@@ -228,7 +299,15 @@ export class DigestLock {
       images[repository] = images[repository] ?? {};
       images[repository][tag] = image;
     }
-    return `${JSON.stringify(sortKeys({ ...this.extra, images, lockfileVersion: LOCKFILE_VERSION }), null, 2)}\n`;
+    const pins: Record<string, Record<string, EnvironmentPin>> = {};
+    for (const p of this.pins()) {
+      const { environment, repository, ...pin } = p;
+      pins[environment] = pins[environment] ?? {};
+      pins[environment][repository] = pin;
+    }
+    // No pins, no key: a lock written before promotion existed keeps its bytes.
+    const withPins = Object.keys(pins).length > 0 ? { pins } : {};
+    return `${JSON.stringify(sortKeys({ ...this.extra, images, lockfileVersion: LOCKFILE_VERSION, ...withPins }), null, 2)}\n`;
   }
 
   /**
@@ -264,6 +343,69 @@ export function updateLockFile(file: string, update: (lock: DigestLock) => Diges
 /** Whether `s` is a well-formed `sha256:<64 hex>` digest. */
 export function isDigest(s: unknown): s is string {
   return typeof s === 'string' && SHA256.test(s);
+}
+
+type Fail = (field: string, value: unknown, rule: string, fix: string) => never;
+
+function parsePins(pins: any, fail: Fail): Map<string, Map<string, EnvironmentPin>> {
+  const again = 'run `prodpath promote` again, or restore the lock from version control';
+  const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(pins)) {
+    fail('pins', pins, 'pins is an object of environments', again);
+  }
+  const out = new Map<string, Map<string, EnvironmentPin>>();
+  for (const environment of Object.keys(pins)) {
+    const at = `pins[${JSON.stringify(environment)}]`;
+    if (!DNS_LABEL.test(environment)) {
+      fail(at, environment, 'an environment name is a DNS-1123 label', again);
+    }
+    const repos = pins[environment];
+    if (!isObject(repos)) {
+      fail(at, repos, 'each environment maps repositories to pins', again);
+    }
+    const byRepo = new Map<string, EnvironmentPin>();
+    for (const repository of Object.keys(repos)) {
+      const where = `${at}[${JSON.stringify(repository)}]`;
+      if (!REPOSITORY.test(repository)) {
+        fail(where, repository, 'a repository is a lowercase registry host and path, such as "ghcr.io/acme/api", without a tag', again);
+      }
+      const p = repos[repository];
+      if (!isObject(p)) {
+        fail(where, p, 'a pin is an object with tag and digest, and optionally from, revision and forced', again);
+      }
+      const unknown = Object.keys(p).filter((k) => !PIN_KEYS.includes(k));
+      if (unknown.length > 0) {
+        fail(`${where}.${unknown[0]}`, p[unknown[0]], `a pin holds only ${PIN_KEYS.join(', ')}`, again);
+      }
+      if (typeof p.tag !== 'string' || !TAG.test(p.tag)) {
+        fail(`${where}.tag`, p.tag, 'a tag is the 16 hex digits of the content tag prodpath gives the image', again);
+      }
+      if (typeof p.digest !== 'string' || !SHA256.test(p.digest)) {
+        fail(`${where}.digest`, p.digest, 'a digest is "sha256:" followed by 64 lowercase hex digits', again);
+      }
+      if (p.from !== undefined && (typeof p.from !== 'string' || !DNS_LABEL.test(p.from))) {
+        fail(`${where}.from`, p.from, 'from names the environment the pin was promoted from', again);
+      }
+      if (p.revision !== undefined && (typeof p.revision !== 'string' || !REVISION.test(p.revision))) {
+        fail(`${where}.revision`, p.revision, 'revision is the git commit (hex) whose lock the pin was restored from', again);
+      }
+      if (p.forced !== undefined && (!isObject(p.forced) || Object.keys(p.forced).join() !== 'reason'
+        || typeof p.forced.reason !== 'string' || p.forced.reason.trim().length < 10)) {
+        fail(`${where}.forced`, p.forced, 'forced is { "reason": "<why>" } with a reason of at least 10 characters', again);
+      }
+      byRepo.set(repository, {
+        tag: p.tag,
+        digest: p.digest,
+        ...(p.from !== undefined ? { from: p.from } : {}),
+        ...(p.revision !== undefined ? { revision: p.revision } : {}),
+        ...(p.forced !== undefined ? { forced: { reason: p.forced.reason.trim() } } : {}),
+      });
+    }
+    if (byRepo.size > 0) {
+      out.set(environment, byRepo);
+    }
+  }
+  return out;
 }
 
 function sortKeys(value: unknown): unknown {

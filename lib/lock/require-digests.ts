@@ -14,6 +14,10 @@ export interface DigestCheckSubject {
   readonly lockFile?: string;
   readonly environments: readonly { readonly name: string; readonly production: boolean }[];
   readonly images: readonly Image[];
+  /** What an image runs in an environment; a pinned environment runs its pin, not the current build. @default - no pins */
+  imageIn?(envName: string, image: Image): { readonly pin?: { readonly digest: string; readonly tag: string } };
+  /** Whether the lock records a build of `repository` with `digest`, and whether it was pushed. @default - never */
+  lockedDigest?(repository: string, digest: string): { readonly pushed: boolean } | undefined;
 }
 
 /** The rule behind the findings of {@link checkLockedDigests}. */
@@ -34,10 +38,14 @@ export function checkLockedDigests(pipeline: DigestCheckSubject): Finding[] {
   }
   const severity = pipeline.requireDigests === 'error' ? 'error' : 'warning';
   const lock = pipeline.lockFile ?? 'prodpath.lock.json';
-  const envs = production.join(', ');
   const findings: Finding[] = [];
   for (const image of pipeline.images) {
-    if (image.digest === undefined) {
+    // An environment pinned by `prodpath promote` runs the pinned digest, not the current build.
+    const pinned = production.map((env) => ({ env, pin: pipeline.imageIn?.(env, image).pin }));
+    const envs = pinned.filter((p) => p.pin === undefined).map((p) => p.env).join(', ');
+    if (envs === '') {
+      // nothing runs the current build in production
+    } else if (image.digest === undefined) {
       findings.push({
         rule: DIGEST_RULE,
         severity,
@@ -53,6 +61,17 @@ export function checkLockedDigests(pipeline: DigestCheckSubject): Finding[] {
         message: `the digest ${lock} records for ${image.taggedRef} comes from a local build that was never pushed, so ${envs} could not pull it`,
         fix: `run \`prodpath build --push\` and commit ${lock}, then synthesize again`,
       });
+    }
+    for (const { env, pin } of pinned) {
+      if (pin !== undefined && pipeline.lockedDigest?.(image.repository, pin.digest)?.pushed === false) {
+        findings.push({
+          rule: DIGEST_RULE,
+          severity,
+          constructPath: image.node.path,
+          message: `${env} is pinned to ${image.repository}:${pin.tag}@${pin.digest}, which ${lock} records only from a local build that was never pushed, so ${env} could not pull it`,
+          fix: `run \`prodpath build --push\` for that build, or promote a pushed build into ${env}, then synthesize again`,
+        });
+      }
     }
   }
   return findings;

@@ -144,6 +144,33 @@ export const DECLARED_DIFFERENCES: readonly DeclaredDifference[] = [
     onlyIf: (from, to) => selectsNamespace(from) && selectsNamespace(to),
   },
   {
+    id: 'promoted-images',
+    description: 'the build `prodpath promote` pinned in an environment (prodpath.lock.json `pins`): the image reference of the same repository and content-tag form, when at least one side is pinned by digest, and the app.kubernetes.io/version label that follows its content tag',
+    kinds: '*',
+    pointers: [
+      '{pod}/containers/*/image',
+      '{pod}/initContainers/*/image',
+      '/metadata/labels/app.kubernetes.io~1version',
+      '/spec/template/metadata/labels/app.kubernetes.io~1version',
+      '/spec/jobTemplate/metadata/labels/app.kubernetes.io~1version',
+      '/spec/jobTemplate/spec/template/metadata/labels/app.kubernetes.io~1version',
+    ],
+    valuesOnly: true,
+    onlyIf: (from, to) => {
+      // repository:<16 hex content tag>[@sha256:<64 hex>], as prodpath renders its own images.
+      const ref = /^(.+):([a-f0-9]{16})(@sha256:[a-f0-9]{64})?$/;
+      const tag = /^[a-f0-9]{16}$/;
+      if (typeof from !== 'string' || typeof to !== 'string') {
+        return false;
+      }
+      if (tag.test(from) && tag.test(to)) {
+        return true;
+      }
+      const [a, b] = [ref.exec(from), ref.exec(to)];
+      return a !== null && b !== null && a[1] === b[1] && (a[3] !== undefined || b[3] !== undefined);
+    },
+  },
+  {
     id: 'recorded-decisions',
     description: 'policy exemptions and parity declarations recorded as annotations (production rules apply in production only)',
     kinds: '*',

@@ -14,7 +14,7 @@ export interface ResolvedImage {
   readonly ref: string;
   /** The numeric user and group of the container. */
   readonly user: ImageUser;
-  /** The `app.kubernetes.io/version` label: the content tag, or the external image's tag. */
+  /** The `app.kubernetes.io/version` label: the content tag (the pinned one where the environment is pinned), or the external image's tag. */
   readonly version: string;
   /** The port the image listens on, if known. */
   readonly port?: number;
@@ -57,10 +57,12 @@ export function resolveImage(scope: Construct, env: Environment, source: unknown
       fix: 'pass the Image returned by pipeline.image(...) of this pipeline, or ExternalImage.of("name:tag", { user })',
     });
   }
+  // The build promoted into this environment (a pin in the lock), or the current one.
+  const running = pipeline.imageIn(env.name, source);
   return {
-    ref: source.imageRef,
+    ref: running.ref,
     user: source.user,
-    version: source.tag,
+    version: running.tag,
     port: source.port,
     healthPath: source.healthPath,
     image: source,

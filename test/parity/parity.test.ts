@@ -317,7 +317,7 @@ describe('Parity.check on manifests', () => {
   test('lists the declared differences with ids and descriptions', () => {
     const ids = Parity.declaredDifferences().map((d) => d.id);
     expect(ids).toEqual(['namespace', 'namespace-annotations', 'replicas', 'autoscaling', 'disruption-budget', 'topology-spread', 'resources',
-      'ingress-hosts', 'config-values', 'storage', 'secret-sources', 'ingress-controller', 'recorded-decisions']);
+      'ingress-hosts', 'config-values', 'storage', 'secret-sources', 'ingress-controller', 'promoted-images', 'recorded-decisions']);
     expect(Parity.declaredDifferences().every((d) => d.description.length > 20)).toBe(true);
   });
 });
