@@ -15,7 +15,9 @@
 #      (no registry is reachable), so `FROM node:20-slim` resolves with --pull=never;
 #   5. makes the other recipes' base images from Debian packages: python:3.11-slim,
 #      golang:1.23-bookworm (both on a debootstrap'd bookworm) and busybox:1.36; about
-#      three minutes the first time, a few seconds once they exist.
+#      three minutes the first time, a few seconds once they exist;
+#   6. installs podman-compose and makes localhost/postgres:16-bookworm, a stand-in for the
+#      official image from Debian's postgresql-15, for the Compose real-run test.
 #
 # Environment:
 #   PRODPATH_PODMAN_DIR      private podman home (default /tmp/prodpath-podman)
@@ -36,11 +38,11 @@ DRIVER="${PRODPATH_PODMAN_DRIVER:-overlay}"
 BASE_IMAGE="localhost/node:20-slim"
 
 # --- 1. packages ------------------------------------------------------------------
-if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1; then
-  log "installing podman and runc with apt-get"
+if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v podman-compose >/dev/null 2>&1; then
+  log "installing podman, runc and podman-compose with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends podman runc
+  apt-get install -y -q --no-install-recommends podman runc podman-compose
 fi
 # An inherited CONTAINERS_CONF (e.g. from an old env.sh) must not affect the checks below.
 unset CONTAINERS_CONF
@@ -347,5 +349,75 @@ current localhost/busybox:1.36 && log "localhost/busybox:1.36 exists" || make_bu
 log "checked localhost/python:3.11-slim: $(p run --rm --pull=never --network none localhost/python:3.11-slim sh -c 'python3 --version && python3 -m venv /tmp/v && /tmp/v/bin/pip --version | cut -d" " -f1-2' | tr '\n' ' ')"
 log "checked localhost/golang:1.23-bookworm: $(p run --rm --pull=never --network none localhost/golang:1.23-bookworm go version)"
 log "checked localhost/busybox:1.36: $(p run --rm --pull=never --network none localhost/busybox:1.36 busybox 2>&1 | head -n 1)"
+
+# --- 6. Compose: podman-compose's Postgres stand-in -------------------------------------
+# The example's dev Compose file runs postgres:16-bookworm, which no registry here serves. A
+# stand-in is made from Debian's postgresql-15 (the protocol and pg_isready are what matter) with
+# an entrypoint that, like the official image's, creates the cluster from POSTGRES_USER,
+# POSTGRES_PASSWORD and POSTGRES_DB on an empty PGDATA. It runs as uid 10999 (the Postgres
+# construct's user, named in /etc/passwd as initdb requires) and keeps its sockets in /tmp: podman
+# mounts a tmpfs on /run while it builds, so the image cannot ship a writable /run/postgresql.
+POSTGRES_STANDIN=localhost/postgres:16-bookworm
+POSTGRES_STANDIN_VERSION=1
+if [ "${PRODPATH_REBUILD_BASE:-0}" != 1 ] \
+  && [ "$(p image inspect --format '{{ index .Labels "io.prodpath.postgres-standin" }}' "$POSTGRES_STANDIN" 2>/dev/null || true)" = "$POSTGRES_STANDIN_VERSION" ]; then
+  log "$POSTGRES_STANDIN exists"
+else
+  current "$DEBIAN_IMAGE" || make_debian_image
+  log "making $POSTGRES_STANDIN from Debian's postgresql-15"
+  pg_dir="$(mktemp -d "$PODMAN_DIR/tmp/postgres.XXXXXX")"
+  cat >"$pg_dir/docker-entrypoint.sh" <<'ENTRYPOINT'
+#!/bin/sh
+# prodpath's stand-in for the official postgres image's entrypoint.
+set -eu
+: "${PGDATA:=/var/lib/postgresql/data}"
+: "${POSTGRES_USER:=postgres}"
+: "${POSTGRES_DB:=$POSTGRES_USER}"
+if [ "${1:-postgres}" != postgres ]; then
+  exec "$@"
+fi
+[ "$#" -gt 0 ] && shift
+if [ ! -s "$PGDATA/PG_VERSION" ]; then
+  [ -n "${POSTGRES_PASSWORD:-}" ] || { echo "entrypoint: POSTGRES_PASSWORD is not set" >&2; exit 1; }
+  mkdir -p "$PGDATA"
+  chmod 700 "$PGDATA"
+  pwfile="$(mktemp)"
+  printf '%s' "$POSTGRES_PASSWORD" >"$pwfile"
+  initdb --username="$POSTGRES_USER" --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 -D "$PGDATA" >/dev/null
+  rm -f "$pwfile"
+  echo "host all all all scram-sha-256" >>"$PGDATA/pg_hba.conf"
+  pg_ctl -D "$PGDATA" -o "-c listen_addresses='' -c unix_socket_directories=/tmp" -w start >/dev/null
+  if [ "$POSTGRES_DB" != postgres ]; then
+    createdb --host=/tmp --username="$POSTGRES_USER" "$POSTGRES_DB"
+  fi
+  pg_ctl -D "$PGDATA" -m fast -w stop >/dev/null
+  echo "entrypoint: created the database cluster in $PGDATA"
+fi
+exec postgres -D "$PGDATA" -c listen_addresses='*' -c unix_socket_directories=/tmp "$@"
+ENTRYPOINT
+  chmod 755 "$pg_dir/docker-entrypoint.sh"
+  cat >"$pg_dir/Dockerfile" <<DOCKERFILE
+FROM ${DEBIAN_IMAGE}
+RUN mkdir -p /etc/postgresql-common && echo 'create_main_cluster = false' >/etc/postgresql-common/createcluster.conf \\
+ && apt-get update && apt-get install -y --no-install-recommends postgresql-15 && rm -rf /var/lib/apt/lists/* \\
+ && echo 'pgrun:x:10999:10999::/var/lib/postgresql:/bin/sh' >>/etc/passwd && echo 'pgrun:x:10999:' >>/etc/group \\
+ && mkdir -p /var/lib/postgresql/data && chmod 1777 /var/lib/postgresql/data
+COPY docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
+ENV PATH=/usr/lib/postgresql/15/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin PGDATA=/var/lib/postgresql/data
+LABEL io.prodpath.postgres-standin=${POSTGRES_STANDIN_VERSION}
+ENTRYPOINT ["docker-entrypoint.sh"]
+STOPSIGNAL SIGINT
+EXPOSE 5432
+CMD ["postgres"]
+DOCKERFILE
+  if ! p build --format docker --pull=never -t "$POSTGRES_STANDIN" "$pg_dir" >"$pg_dir/log" 2>&1; then
+    tail -n 30 "$pg_dir/log" >&2
+    rm -rf "$pg_dir"
+    die "could not build $POSTGRES_STANDIN"
+  fi
+  rm -rf "$pg_dir"
+fi
+log "checked $POSTGRES_STANDIN: $(p run --rm --pull=never --network none --user 10999:10999 --entrypoint postgres "$POSTGRES_STANDIN" --version)"
+log "podman-compose: $(podman-compose version 2>/dev/null | grep -i 'podman-composer* version' | head -n 1 || true)"
 
 log "done; use: source $PODMAN_DIR/env.sh && podman \$PODMAN_FLAGS images"

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { ApiObject, App as Cdk8sApp, Yaml } from 'cdk8s';
+import { renderComposeFiles } from './compose/render';
 import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
@@ -138,6 +139,10 @@ export class App extends Cdk8sApp {
       add(BAKE_FILE, renderBakeFile(images, this.distDir), this.node.path || '<app>');
     }
     findings.push(...this.pipelines.flatMap(checkLockedDigests));
+    // <env>/compose.yaml and <env>/stack.yaml, from the same workloads (by default for dev only).
+    const compose = renderComposeFiles(this.pipelines, this.distDir);
+    compose.files.forEach((f) => add(f.path, f.content, f.owner));
+    findings.push(...compose.findings);
     for (const [envName, resources] of envFiles) {
       const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() };
       add(`${envName}/kustomization.yaml`, `${GENERATED_HEADER}\n${Yaml.stringify(kustomization)}`, this.node.path || '<app>');
@@ -166,7 +171,7 @@ export class App extends Cdk8sApp {
     if (this.printSummary) {
       const envs = new Set([...files.keys()].filter((f) => f.endsWith('.k8s.yaml')).map((f) => f.split('/')[0]));
       const images = this.pipelines.reduce((n, p) => n + p.images.length, 0);
-      process.stdout.write(`prodpath: wrote ${files.size} files to ${path.normalize(this.distDir)}/ (${images} image(s); environments: ${[...envs].join(', ')})\n`);
+      process.stdout.write(`prodpath: wrote ${files.size} files to ${path.relative(process.cwd(), path.resolve(this.distDir)) || "."}/ (${images} image(s); environments: ${[...envs].join(', ')})\n`);
     }
   }
 }

@@ -19,7 +19,7 @@ describe('App.synth', () => {
     const out = path.join(tempDir(), 'dist');
     shop(out).synth();
     expect([...readTree(out).keys()].sort()).toEqual([
-      'dev/kustomization.yaml', 'dev/shop.k8s.yaml', 'docker-bake.json',
+      'dev/compose.yaml', 'dev/kustomization.yaml', 'dev/shop.k8s.yaml', 'dev/stack.yaml', 'docker-bake.json',
       'images/api/Dockerfile', 'images/api/Dockerfile.dockerignore', 'images/api/image.json',
       'prod/kustomization.yaml', 'prod/shop.k8s.yaml',
     ]);

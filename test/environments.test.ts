@@ -13,12 +13,12 @@ const three = {
 };
 
 describe('Pipeline environments', () => {
-  test('renders one folder per environment, each with its manifests and a kustomization', () => {
+  test('renders one folder per environment, each with its manifests and a kustomization, and Compose files for dev', () => {
     const app = testApp();
     new Pipeline<DomainSettings>(app, 'shop', { registry: 'ghcr.io/acme', environments: three });
     const files = [...app.render().keys()].sort();
     expect(files).toEqual([
-      'dev/kustomization.yaml', 'dev/shop.k8s.yaml',
+      'dev/compose.yaml', 'dev/kustomization.yaml', 'dev/shop.k8s.yaml', 'dev/stack.yaml',
       'prod/kustomization.yaml', 'prod/shop.k8s.yaml',
       'staging/kustomization.yaml', 'staging/shop.k8s.yaml',
     ]);

@@ -1,28 +1,19 @@
 import * as path from 'path';
 import { App } from '../lib';
 import { buildShop } from '../examples/shop/main';
-import { readTree, tempDir } from './support/synth';
+import { readTree } from './support/synth';
 
 const REPO = path.resolve(__dirname, '..');
 
 /**
- * Synthesizes the example into a temporary folder. The bake file names each Dockerfile
- * relative to its context, so it depends on where the output is; it is rewritten as if the
- * output were the repository's dist/, where `npx cdk8s synth` writes it.
+ * Renders the example in memory exactly as `npx cdk8s synth` writes it to the repository's
+ * dist/ (the bake and Compose files name paths relative to where they are written), without
+ * writing anything.
  */
 function synthShop(): Map<string, string> {
-  const out = path.join(tempDir(), 'dist');
-  const app = new App({ outdir: out, printSummary: false });
+  const app = new App({ outdir: path.join(REPO, 'dist'), printSummary: false });
   buildShop(app);
-  app.synth();
-  const files = readTree(out);
-  const bake = JSON.parse(files.get('docker-bake.json')!);
-  for (const target of Object.values<any>(bake.target)) {
-    const dockerfile = path.resolve(REPO, target.context, target.dockerfile);
-    target.dockerfile = path.relative(path.resolve(REPO, target.context), path.join(REPO, 'dist', path.relative(out, dockerfile)));
-  }
-  files.set('docker-bake.json', `${JSON.stringify(bake, null, 2)}\n`);
-  return files;
+  return app.render();
 }
 
 describe('examples/shop', () => {

@@ -36,11 +36,8 @@ export function checkDist(dist: string, options: { production?: readonly string[
 
   for (const envDir of fs.readdirSync(dist, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'images').map((d) => d.name).sort()) {
     const inputs: ManifestInput[] = [];
-    for (const file of yamlFiles(path.join(dist, envDir))) {
+    for (const file of manifestPaths(path.join(dist, envDir))) {
       const rel = path.relative(dist, file).split(path.sep).join('/');
-      if (path.basename(file) === 'kustomization.yaml') {
-        continue;
-      }
       manifestFiles += 1;
       for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
         if (doc.errors.length > 0) {
@@ -93,14 +90,14 @@ export function checkDist(dist: string, options: { production?: readonly string[
   return { findings, counts: { manifestFiles, objects: allObjects.length, images } };
 }
 
-/** Every YAML file below a folder, sorted. */
-function yamlFiles(dir: string): string[] {
+/** Every manifest file (`*.k8s.yaml`) below a folder, sorted; Compose files and kustomizations are not manifests. */
+function manifestPaths(dir: string): string[] {
   const out: string[] = [];
   for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) {
-      out.push(...yamlFiles(p));
-    } else if (/\.ya?ml$/.test(e.name)) {
+      out.push(...manifestPaths(p));
+    } else if (e.name.endsWith('.k8s.yaml')) {
       out.push(p);
     }
   }

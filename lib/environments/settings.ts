@@ -43,6 +43,36 @@ export interface EnvironmentSettings {
    * @default - the cluster's default StorageClass
    */
   readonly storageClassName?: string;
+  /**
+   * Whether this environment also gets `<env>/compose.yaml` (for `docker compose` and
+   * `podman-compose` on one machine) and `<env>/stack.yaml` (for `docker stack deploy`),
+   * rendered from the same workloads as the manifests; settings tune host ports, volume names
+   * and where the local secret values live.
+   * @default - true for an environment named `dev`, false elsewhere
+   */
+  readonly compose?: boolean | ComposeSettings;
+}
+
+/** Compose output settings of an environment. */
+export interface ComposeSettings {
+  /**
+   * Host ports, by workload name: the port published on 127.0.0.1 for a web or stateful
+   * service, or `false` to publish none.
+   * @default - the container port
+   */
+  readonly hostPorts?: Readonly<Record<string, number | false>>;
+  /**
+   * Named volumes, by stateful workload name (for example to keep an existing local volume).
+   * @default - '<workload name>-data'
+   */
+  readonly volumes?: Readonly<Record<string, string>>;
+  /**
+   * The folder of the local secret values, relative to the app root: `secrets.env` holds one
+   * variable per Secret key referenced as an environment variable, and `<secret name>/<key>`
+   * one file per Secret key mounted as a file. prodpath never writes into it: keep it out of git.
+   * @default '.secrets/<environment name>'
+   */
+  readonly secretsDir?: string;
 }
 
 /** Horizontal Pod Autoscaler settings (autoscaling/v2, on CPU and memory utilization). */
@@ -96,6 +126,7 @@ export const DEFAULT_INGRESS_CONTROLLER: IngressControllerSettings = {
 /** Settings that an environment may leave out; every other setting must be given by every environment. */
 export const OPTIONAL_SETTINGS: readonly string[] = [
   'replicas', 'production', 'ingressClassName', 'autoscale', 'ingressController', 'secretStore', 'storageClassName',
+  'compose',
 ];
 
 /** Whether an environment of this name counts as production when `production` is not set. */

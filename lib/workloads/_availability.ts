@@ -212,6 +212,10 @@ export interface ResolvedRollout {
   readonly revisionHistoryLimit: number;
   readonly progressDeadline: Duration;
   readonly minReady: Duration;
+  /** The checked values, for renderers other than Kubernetes. */
+  readonly maxSurge: CountOrPercent;
+  readonly maxUnavailable: CountOrPercent;
+  readonly minReadySeconds: number;
 }
 
 /** Checks rollout settings. */
@@ -243,12 +247,16 @@ export function resolveRollout(scope: Construct, props: RolloutProps | undefined
     revisionHistoryLimit: checkCount(scope, 'rollout.revisionHistoryLimit', props?.revisionHistoryLimit ?? 5, 0, 100),
     progressDeadline: Duration.seconds(progressDeadlineSeconds),
     minReady: Duration.seconds(minReadySeconds),
+    maxSurge,
+    maxUnavailable,
+    minReadySeconds,
   };
 }
 
 /** The checked drain settings. */
 export interface ResolvedDrain {
   readonly terminationGracePeriod: Duration;
+  readonly terminationGracePeriodSeconds: number;
   readonly preStop?: kplus.Handler;
 }
 
@@ -266,6 +274,7 @@ export function resolveDrain(scope: Construct, props: DrainProps | undefined, de
   }
   return {
     terminationGracePeriod: Duration.seconds(grace),
+    terminationGracePeriodSeconds: grace,
     preStop: preStop > 0 ? kplus.Handler.fromCommand(['sleep', String(preStop)]) : undefined,
   };
 }

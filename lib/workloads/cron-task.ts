@@ -79,6 +79,8 @@ export class CronTask extends Workload {
   public readonly cronJob: kplus.CronJob;
   /** The schedule, as checked. */
   public readonly schedule: string;
+  /** The IANA time zone of the schedule, when set. */
+  public readonly timeZone?: string;
 
   constructor(scope: Construct, id: string, props: CronTaskProps) {
     super(scope, id, props, {
@@ -89,6 +91,7 @@ export class CronTask extends Workload {
     });
     this.schedule = checkCronSchedule(this, 'schedule', props.schedule);
     const timeZone = props.timeZone === undefined ? undefined : checkTimeZone(this, 'timeZone', props.timeZone);
+    this.timeZone = timeZone;
     const policy = props.concurrencyPolicy ?? 'Forbid';
     if (!['Forbid', 'Replace', 'Allow'].includes(policy)) {
       throw new ValidationError(this, {

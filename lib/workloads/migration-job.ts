@@ -72,6 +72,10 @@ export class MigrationJob extends Workload {
   public readonly jobName: string;
   /** The command that waits for the schema. */
   public readonly waitCommand: readonly string[];
+  /** How many times a failed migration is retried. */
+  public readonly backoffLimit: number;
+  /** The most the migration may take, in seconds. */
+  public readonly timeoutSeconds: number;
 
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id, props, {
@@ -91,6 +95,8 @@ export class MigrationJob extends Workload {
     this.waitCommand = checkCommand(this, 'waitCommand', props.waitCommand, '["node", "dist/migrate.js", "--wait"]');
     const backoffLimit = checkCount(this, 'backoffLimit', props.backoffLimit ?? 6, 0, 100);
     const timeout = checkSeconds(this, 'timeoutSeconds', props.timeoutSeconds ?? 1800, 1, 604800, 1800);
+    this.backoffLimit = backoffLimit;
+    this.timeoutSeconds = timeout;
     const ttl = checkSeconds(this, 'ttlSecondsAfterFinished', props.ttlSecondsAfterFinished ?? 86400, 0, 31536000, 86400);
     const hook = props.argoCdHook ?? 'Sync';
     if (hook !== false && hook !== 'Sync' && hook !== 'PreSync') {

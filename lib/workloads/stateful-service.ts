@@ -108,6 +108,10 @@ export class StatefulService extends Workload implements IConnectable {
   public readonly disruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
   /** The number of pods. */
   public readonly replicas: number;
+  /** Each pod's persistent volume: its size and where it is mounted. */
+  public readonly storage: { readonly size: string; readonly mountPath: string };
+  /** The writable folders besides the volume and /tmp, with their size limits. */
+  public readonly writableDirs: readonly { readonly path: string; readonly memory: boolean; readonly sizeLimit: string }[];
 
   constructor(scope: Construct, id: string, props: StatefulServiceProps, options: StatefulServiceOptions = {}) {
     super(scope, id, props, { component: options.component ?? 'database' });
@@ -131,6 +135,8 @@ export class StatefulService extends Workload implements IConnectable {
     }
     const readinessCommand = props.readinessCommand === undefined ? undefined : checkCommand(this, 'readinessCommand', props.readinessCommand);
     const dirs = (props.writableDirs ?? []).map((d, i) => checkWritableDir(this, `writableDirs[${i}]`, d));
+    this.storage = { size: storage.size, mountPath: storage.mountPath };
+    this.writableDirs = dirs.map((d) => ({ path: d.path, memory: d.memory ?? false, sizeLimit: d.sizeLimit }));
 
     this.service = new kplus.Service(this, 'service', {
       metadata: { name: this.name, labels: { ...this.labels } },
@@ -150,6 +156,10 @@ export class StatefulService extends Workload implements IConnectable {
       ? kplus.Probe.fromCommand(readinessCommand, { periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 })
       : tcp(3, 5);
     const startupSeconds = options.startupSeconds ?? 60;
+    this.readinessCheck = readinessCommand
+      ? { kind: 'exec', command: readinessCommand, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 3, startupSeconds }
+      : { kind: 'tcp', port: this.port, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3, startupSeconds };
+    this.runSettingsValue = { replicas: this.replicas, terminationGracePeriodSeconds: drain.terminationGracePeriodSeconds };
     const volumeMounts = dirs.map((d, i) => ({
       path: d.path,
       volume: kplus.Volume.fromEmptyDir(this, `writable-${i}`, `writable-${i}`, {

@@ -131,6 +131,7 @@ export class WebService extends Workload implements IConnectable {
       timeoutSeconds: Duration.seconds(2),
       failureThreshold,
     });
+    this.readinessCheck = { kind: 'http', path: healthPath, port: this.port, periodSeconds: 5, timeoutSeconds: 2, failureThreshold: 3, startupSeconds: 60 };
     const parts = this.createDeployment(props, {
       ports: [{ number: this.port, name: portName }],
       readiness: probe(3, 5),

@@ -76,11 +76,13 @@ export class Worker extends Workload {
     const named: NamedPortProbes = {};
     if (health.exec !== undefined) {
       const command = checkCommand(this, 'health.exec', health.exec, '["node", "dist/worker.js", "--check"]');
+      this.readinessCheck = { kind: 'exec', command, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3, startupSeconds: 60 };
       probe = (failureThreshold, period) => kplus.Probe.fromCommand(command, {
         periodSeconds: Duration.seconds(period), timeoutSeconds: Duration.seconds(5), failureThreshold,
       });
     } else {
       const port = checkPort(this, 'health.tcpPort', health.tcpPort);
+      this.readinessCheck = { kind: 'tcp', port, periodSeconds: 10, timeoutSeconds: 2, failureThreshold: 3, startupSeconds: 60 };
       ports = [{ number: port, name: 'health' }];
       probe = (failureThreshold, period) => kplus.Probe.fromTcpSocket({
         port, periodSeconds: Duration.seconds(period), timeoutSeconds: Duration.seconds(2), failureThreshold,

@@ -2,6 +2,8 @@ import { ApiObject, JsonPatch, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { Environment } from '../environments/environment';
+import type { Image } from '../images/image';
+import type { ImageUser } from '../images/recipe';
 import { ValidationError } from '../policy/errors';
 import { checkEnvName, checkPort } from '../policy/names';
 import { checkCommand, checkLabels, checkSuffixedName, envPrefix } from './_checks';
@@ -13,7 +15,7 @@ import { AutoscaleProps, AvailabilityProps, RolloutProps } from './availability'
 import { ImageSource } from './external-image';
 import type { MigrationJob } from './migration-job';
 import { recommendedLabels, selectorLabels, WorkloadComponent } from './labels';
-import { resolveResources, Resources } from './resources';
+import { ResolvedResources, resolveResources, Resources } from './resources';
 import { SecretRef } from './secret-ref';
 
 /** A workload of an environment: something that runs pods, selected by stable labels. */
@@ -70,6 +72,59 @@ export interface NetworkPeer {
    * @default - allowFrom: the workload's own ports; egressTo: every port
    */
   readonly ports?: readonly number[];
+}
+
+/** How often a readiness check runs and how long the workload may take to start. */
+export interface CheckTiming {
+  /** Seconds between checks. */
+  readonly periodSeconds: number;
+  /** Seconds a check may take. */
+  readonly timeoutSeconds: number;
+  /** Failed checks in a row before the workload counts as not ready. */
+  readonly failureThreshold: number;
+  /** Seconds the workload may take to start before failed checks count (the startup probe's budget). */
+  readonly startupSeconds: number;
+}
+
+/**
+ * A workload's readiness check, as a description for renderers other than Kubernetes (the
+ * Compose renderer): an HTTP GET, a command run in the container, or a TCP connect.
+ */
+export type ReadinessCheck =
+  | (CheckTiming & { readonly kind: 'http'; readonly path: string; readonly port: number })
+  | (CheckTiming & { readonly kind: 'exec'; readonly command: readonly string[] })
+  | (CheckTiming & { readonly kind: 'tcp'; readonly port: number });
+
+/** How a long-running workload is scaled, updated and stopped, as resolved from its props and environment. */
+export interface RunSettings {
+  /** The fixed number of pods; undefined when an autoscaler decides. */
+  readonly replicas?: number;
+  /** The autoscaler's bounds, when there is one. */
+  readonly autoscale?: { readonly min: number; readonly max: number };
+  /** Rolling updates (Deployments): extra pods allowed, pods that may be unavailable, seconds a new pod must be ready. */
+  readonly rollout?: { readonly maxSurge: number | string; readonly maxUnavailable: number | string; readonly minReadySeconds: number };
+  /** Seconds a pod may take to stop after SIGTERM. */
+  readonly terminationGracePeriodSeconds: number;
+}
+
+/** The main container of a workload as prodpath resolved it (read-only). */
+export interface ContainerDescription {
+  /** The reference the pods run (`repository:tag`, or with `@sha256:` when locked). */
+  readonly imageRef: string;
+  /** The pipeline image, when the workload runs one (undefined for an {@link ExternalImage}). */
+  readonly image?: Image;
+  /** The numeric user and group the container runs as. */
+  readonly user: ImageUser;
+  /** The command, when it replaces the image's CMD. */
+  readonly command?: readonly string[];
+  /** The non-secret configuration (environment variables from the ConfigMap), keys sorted. */
+  readonly config: Readonly<Record<string, string>>;
+  /** The other environment variables: connections and secret references, sorted by name. */
+  readonly env: readonly EnvVar[];
+  /** Secret references mounted as files, sorted by path. */
+  readonly secretFiles: readonly SecretFile[];
+  /** CPU, memory and ephemeral-storage requests and limits. */
+  readonly resources: ResolvedResources;
 }
 
 /** Props every workload has. */
@@ -182,6 +237,8 @@ export abstract class Workload extends Construct implements IWorkload {
   public readonly configMap?: kplus.ConfigMap;
   /** The workloads this one connects to. */
   public readonly connections: readonly IConnectable[];
+  /** The non-secret configuration, as checked (keys sorted). */
+  public readonly config: Readonly<Record<string, string>>;
 
   /** The image, resolved. @internal */
   protected readonly image: ResolvedImage;
@@ -190,6 +247,11 @@ export abstract class Workload extends Construct implements IWorkload {
   /** The ports the workload listens on; allowFrom rules without ports allow these. @internal */
   protected readonly listenPorts: number[] = [];
 
+  /** The readiness check, set by subclasses that have one. @internal */
+  protected readinessCheck?: ReadinessCheck;
+  /** Scaling, rollout and stop settings, set by long-running subclasses. @internal */
+  protected runSettingsValue?: RunSettings;
+  private readonly migrations: MigrationJob[] = [];
   private policy?: kplus.k8s.KubeNetworkPolicy;
   private readonly ingressRules: Rule[] = [];
   /** allowFrom entries that allow the workload's own ports. */
@@ -207,6 +269,7 @@ export abstract class Workload extends Construct implements IWorkload {
     this.image = resolveImage(this, env, props.image);
     const resources = resolveResources(this, 'resources', props.resources);
     const config = checkConfig(this, props.config ?? {});
+    this.config = config;
     const command = props.command === undefined ? undefined : checkCommand(this, 'command', props.command, options.commandExample);
     this.selectorLabels = selectorLabels(env, this.name);
     this.labels = recommendedLabels(env, this.name, options.component, this.image.version);
@@ -287,6 +350,36 @@ export abstract class Workload extends Construct implements IWorkload {
       const { peer, ports } = checkPeer(this, `egressTo[${i}]`, to);
       this.egressRules.push({ peer, ports });
     }
+  }
+
+  /** The readiness check, when the workload has one (CronTasks and MigrationJobs have none). */
+  public get readiness(): ReadinessCheck | undefined {
+    return this.readinessCheck;
+  }
+
+  /** How the workload is scaled, updated and stopped; undefined for run-to-completion workloads. */
+  public get runSettings(): RunSettings | undefined {
+    return this.runSettingsValue;
+  }
+
+  /** The migrations whose schema must be in place before this workload starts (its `waitFor`). */
+  public get waitFor(): readonly MigrationJob[] {
+    return [...this.migrations];
+  }
+
+  /** The main container as resolved: image, user, command, configuration, environment, secret files, resources. */
+  public get container(): ContainerDescription {
+    const spec = this.containerSpec;
+    return {
+      imageRef: spec.image.ref,
+      image: spec.image.image,
+      user: spec.image.user,
+      command: spec.command,
+      config: this.config,
+      env: spec.env,
+      secretFiles: spec.files,
+      resources: spec.resources,
+    };
   }
 
   /** The workload's NetworkPolicy: default deny, then the allowed edges. */
@@ -398,6 +491,7 @@ export abstract class Workload extends Construct implements IWorkload {
         throw new ValidationError(this, { field, value: m.name, rule: 'the migration is listed twice', fix: 'list each migration once' });
       }
       seen.add(m.name);
+      this.migrations.push(m);
       for (const target of m.connections) {
         this.connectTo(target);
       }
@@ -430,6 +524,12 @@ export abstract class Workload extends Construct implements IWorkload {
       containers: [this.mainContainerProps({ ...container, lifecycle: drain.preStop ? { preStop: drain.preStop } : undefined })],
     });
     deployment.select(kplus.LabelSelector.of({ labels: { ...this.selectorLabels } }));
+    this.runSettingsValue = {
+      replicas: scaling.replicas,
+      autoscale: scaling.autoscale ? { min: scaling.autoscale.min, max: scaling.autoscale.max } : undefined,
+      rollout: { maxSurge: rollout.maxSurge, maxUnavailable: rollout.maxUnavailable, minReadySeconds: rollout.minReadySeconds },
+      terminationGracePeriodSeconds: drain.terminationGracePeriodSeconds,
+    };
     const obj = ApiObject.of(deployment);
     obj.addJsonPatch(JsonPatch.add('/spec/revisionHistoryLimit', rollout.revisionHistoryLimit));
     this.finishPod(deployment, obj, '/spec/template/spec', probes, inits);

@@ -317,3 +317,82 @@ export function removeImage(tag: string): void {
     // podman missing or not set up: nothing to remove.
   }
 }
+
+/** The stand-in for `postgres:16-bookworm` that `.ci/podman-setup.sh` makes for the Compose real run. */
+export const POSTGRES_STANDIN = 'localhost/postgres:16-bookworm';
+
+/**
+ * Whether the Compose real-run test can run: podman is ready ({@link podmanStatus}),
+ * `podman-compose` is installed and the Postgres stand-in is in the private store.
+ */
+export function podmanComposeStatus(): { available: true } | { available: false; reason: string } {
+  const base = podmanStatus();
+  if (!base.available) {
+    return base;
+  }
+  const version = spawnSync('podman-compose', ['version'], { encoding: 'utf8' });
+  if (version.error || version.status !== 0) {
+    return { available: false, reason: `podman-compose is not installed (${version.error?.message ?? version.stderr.trim()}): run .ci/podman-setup.sh` };
+  }
+  if (podman(['image', 'exists', POSTGRES_STANDIN], { allowFailure: true }).status !== 0) {
+    return { available: false, reason: `${POSTGRES_STANDIN} is not in the private store: run .ci/podman-setup.sh` };
+  }
+  return { available: true };
+}
+
+/**
+ * Runs `podman-compose -p <project> -f <file> ...args` against the private store: podman-compose
+ * 1.0.3 passes no global flags to podman, so it gets a wrapper script as `--podman-path` that adds
+ * `$PODMAN_FLAGS`. `env` adds variables (the values Compose interpolates). Throws on a non-zero
+ * exit unless `allowFailure`; the message has the end of the output.
+ */
+export function podmanCompose(o: { file: string; project: string; args: string[]; env?: Record<string, string>; timeoutMs?: number; allowFailure?: boolean }): PodmanResult {
+  const env = readPodmanEnv();
+  if (typeof env === 'string') {
+    throw new Error(`podman is not set up: ${env}`);
+  }
+  const wrapper = path.join(podmanDir(), 'podman-for-compose');
+  const script = `#!/bin/sh\n# Written by test/support/podman.ts: podman with the private store, for podman-compose.\nexec podman ${env.flags.join(' ')} "$@"\n`;
+  if (!fs.existsSync(wrapper) || fs.readFileSync(wrapper, 'utf8') !== script) {
+    const tmp = `${wrapper}.${process.pid}`;
+    fs.writeFileSync(tmp, script, { mode: 0o755 });
+    fs.renameSync(tmp, wrapper);
+  }
+  const args = ['--podman-path', wrapper, '-p', o.project, '-f', path.resolve(o.file), ...o.args];
+  const r = spawnSync('podman-compose', args, {
+    encoding: 'utf8',
+    env: { ...process.env, ...(o.env ?? {}), CONTAINERS_CONF: env.containersConf },
+    timeout: o.timeoutMs ?? 300_000,
+    killSignal: 'SIGKILL',
+    maxBuffer: 256 * 1024 * 1024,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const cmd = `podman-compose ${args.join(' ')}`;
+  if (r.error) {
+    throw new Error(`${cmd}: ${r.error.message}\n${tail(r.stderr ?? '')}`);
+  }
+  const result: PodmanResult = { stdout: r.stdout, stderr: r.stderr, status: r.status ?? -1 };
+  if (result.status !== 0 && !o.allowFailure) {
+    throw new Error(`${cmd} exited with status ${r.status}\n--- stderr ---\n${tail(r.stderr)}\n--- stdout ---\n${tail(r.stdout)}`);
+  }
+  return result;
+}
+
+/**
+ * Polls `podman healthcheck run <name>` (see {@link healthcheck}) every second until it reports
+ * healthy, and throws after `timeoutMs` with the last output and the container's log tail.
+ */
+export async function waitUntilHealthy(name: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const r = healthcheck(name);
+    if (r.healthy) {
+      return;
+    }
+    if (Date.now() >= deadline) {
+      const logs = podman(['logs', '--tail', '20', name], { allowFailure: true });
+      throw new Error(`${name} is not healthy after ${timeoutMs} ms (last check: ${r.output})\n--- logs ---\n${logs.stdout}${logs.stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}

@@ -1,0 +1,86 @@
+import { Document, isScalar, isSeq, parse, Scalar, visit } from 'yaml';
+import { ComposeVariable } from './compose-file';
+
+/**
+ * Writes a Compose model as YAML, the same bytes for the same model:
+ *
+ * - map keys sorted (lists keep the order the renderer gave them);
+ * - `$` in every literal string written as `$$`, so Compose never interpolates user data
+ *   (a config value such as `^\d+$`); only {@link ComposeVariable}s are read from the environment;
+ * - every string that a YAML 1.1 reader (PyYAML in podman-compose, go-yaml v2 in
+ *   `docker stack deploy`) or a YAML 1.2 reader (go-yaml v3 in `docker compose`) would read as
+ *   something else (`yes`, `no`, `on`, `y`, `1:30`, `0o17`, `~`, `=`, `<<`, `5432`, ...) is
+ *   double-quoted, and so are `ports` entries and `user` (`"127.0.0.1:8080:8080"`, `"10001:10001"`:
+ *   colon-separated numbers that YAML 1.1 reads as base-60 integers when they are small);
+ * - no line folding.
+ */
+export function stringifyCompose(model: unknown, header: readonly string[] = []): string {
+  const doc = new Document(prepare(model), { version: '1.1' });
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && needsQuotes(node.value)) {
+        node.type = Scalar.QUOTE_DOUBLE;
+      }
+    },
+    Pair(_key, pair) {
+      if (isScalar(pair.key) && typeof pair.key.value === 'string' && needsQuotes(pair.key.value)) {
+        pair.key.type = Scalar.QUOTE_DOUBLE;
+      }
+      const key = isScalar(pair.key) ? pair.key.value : undefined;
+      if (key === 'user' && isScalar(pair.value)) {
+        pair.value.type = Scalar.QUOTE_DOUBLE;
+      }
+      if (key === 'ports' && isSeq(pair.value)) {
+        pair.value.items.forEach((item) => {
+          if (isScalar(item)) {
+            item.type = Scalar.QUOTE_DOUBLE;
+          }
+        });
+      }
+    },
+  });
+  const body = doc.toString({ lineWidth: 0, minContentWidth: 0 });
+  return `${header.map((line) => (line === '' ? '#' : `# ${line}`)).join('\n')}${header.length > 0 ? '\n' : ''}${body}`;
+}
+
+/** Sorts map keys, drops undefined values, escapes `$` and renders variables. */
+function prepare(value: unknown): unknown {
+  if (value instanceof ComposeVariable) {
+    return value.toString();
+  }
+  if (typeof value === 'string') {
+    return value.replace(/\$/g, '$$$$');
+  }
+  if (Array.isArray(value)) {
+    return value.map(prepare);
+  }
+  if (typeof value === 'object' && value !== null) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).sort()) {
+      const v = (value as Record<string, unknown>)[key];
+      if (v !== undefined) {
+        out[key] = prepare(v);
+      }
+    }
+    return out;
+  }
+  return value;
+}
+
+/** Whether a string would not read back as the same string in YAML 1.1 or 1.2 when written plain. */
+export function needsQuotes(s: string): boolean {
+  // `=` is YAML 1.1's "value" tag and `<<` the merge key: PyYAML refuses or merges them.
+  if (s === '' || s === '=' || s === '<<' || s.trim() !== s) {
+    return true;
+  }
+  for (const version of ['1.1', '1.2'] as const) {
+    try {
+      if (parse(s, { version }) !== s) {
+        return true;
+      }
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}

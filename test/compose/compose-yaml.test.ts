@@ -1,0 +1,38 @@
+import * as fc from 'fast-check';
+import { parse } from 'yaml';
+import { ComposeVariable, stringifyCompose } from '../../lib';
+
+/** Reads a written value back as a YAML 1.1 and a YAML 1.2 reader would, with Compose's `$$` unescaped. */
+function readBack(text: string): { v11: unknown; v12: unknown } {
+  const unescape = (v: unknown) => (typeof v === 'string' ? v.replace(/\$\$/g, '$') : v);
+  return { v11: unescape(parse(text, { version: '1.1' }).x), v12: unescape(parse(text, { version: '1.2' }).x) };
+}
+
+describe('the Compose YAML writer', () => {
+  test.each([
+    'yes', 'no', 'on', 'off', 'y', 'n', 'Y', 'N', 'true', 'False', '~', 'null', '', ' padded ',
+    '1:30', '190:20:30', '0o17', '0x1F', '012', '1_000', '.5', '1e3', '+12', '.inf', '2001-12-14',
+    '5432', '=', '<<', 'a: b', '#c', '- x', '*x', '&x', '!x', '%x', '@x', '`x', '|', '>', '?', '127.0.0.1:8080:8080',
+  ])('writes %j so that YAML 1.1 and 1.2 readers both read the same string', (value) => {
+    expect(readBack(stringifyCompose({ x: value }))).toEqual({ v11: value, v12: value });
+  });
+
+  test('writes any string so that both readers read it back', () => {
+    fc.assert(fc.property(fc.string(), (value) => {
+      expect(readBack(stringifyCompose({ x: value }))).toEqual({ v11: value, v12: value });
+    }), { numRuns: 300 });
+  });
+
+  test('escapes $ in literal strings, and writes variables as Compose reads them', () => {
+    const text = stringifyCompose({ a: 'price $5 ${HOME}', b: new ComposeVariable('DB_PASSWORD', 'set it in .secrets/dev/secrets.env') });
+    expect(text).toBe('a: price $$5 $${HOME}\nb: ${DB_PASSWORD:?set it in .secrets/dev/secrets.env}\n');
+  });
+
+  test('sorts map keys, keeps list order, and puts the header first as comments', () => {
+    expect(stringifyCompose({ b: [3, 1, 2], a: { d: 1, c: 2 } }, ['one', '', 'two'])).toBe('# one\n#\n# two\na:\n  c: 2\n  d: 1\nb:\n  - 3\n  - 1\n  - 2\n');
+  });
+
+  test('leaves out undefined values', () => {
+    expect(stringifyCompose({ a: undefined, b: 1 })).toBe('b: 1\n');
+  });
+});
