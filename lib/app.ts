@@ -171,7 +171,7 @@ export class App extends Cdk8sApp {
     if (this.printSummary) {
       const envs = new Set([...files.keys()].filter((f) => f.endsWith('.k8s.yaml')).map((f) => f.split('/')[0]));
       const images = this.pipelines.reduce((n, p) => n + p.images.length, 0);
-      process.stdout.write(`prodpath: wrote ${files.size} files to ${path.relative(process.cwd(), path.resolve(this.distDir)) || "."}/ (${images} image(s); environments: ${[...envs].join(', ')})\n`);
+      process.stdout.write(`prodpath: wrote ${files.size} files to ${path.relative(process.cwd(), path.resolve(this.distDir)) || '.'}/ (${images} image(s); environments: ${[...envs].join(', ')})\n`);
     }
   }
 }
