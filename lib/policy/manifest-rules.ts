@@ -109,9 +109,13 @@ function allContainers(spec: any): { c: any; path: string }[] {
 export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestContext): Finding[] {
   const findings: Finding[] = [];
   const objects = inputs.map((i) => i.object);
-  const hpas = objects.filter((o) => o?.kind === 'HorizontalPodAutoscaler');
-  const pdbs = objects.filter((o) => o?.kind === 'PodDisruptionBudget');
-  const netpols = objects.filter((o) => o?.kind === 'NetworkPolicy');
+  // Indexed once, so the cross-object rules stay linear in the number of objects.
+  const hpaByTarget = new Map<string, any>();
+  for (const h of objects.filter((o) => o?.kind === 'HorizontalPodAutoscaler')) {
+    hpaByTarget.set(`${h.spec?.scaleTargetRef?.kind}/${h.spec?.scaleTargetRef?.name}`, h);
+  }
+  const pdbsFor = indexBySelector(objects.filter((o) => o?.kind === 'PodDisruptionBudget'), (b) => b.spec?.selector?.matchLabels);
+  const netpolsFor = indexBySelector(objects.filter((o) => o?.kind === 'NetworkPolicy'), (n) => n.spec?.podSelector?.matchLabels);
 
   for (const input of inputs) {
     const obj = input.object;
@@ -269,7 +273,7 @@ export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestCo
 
     // Availability: replicas, autoscaling, disruption budget, spread, network policy.
     if (obj.kind === 'Deployment' || obj.kind === 'StatefulSet') {
-      const hpa = hpas.find((h) => h.spec?.scaleTargetRef?.kind === obj.kind && h.spec?.scaleTargetRef?.name === obj.metadata?.name);
+      const hpa = hpaByTarget.get(`${obj.kind}/${obj.metadata?.name}`);
       const replicas: number = hpa ? (hpa.spec?.minReplicas ?? 1) : (obj.spec?.replicas ?? 1);
       if (hpa && obj.spec?.replicas !== undefined) {
         report(R.replicas, `${obj.kind} ${obj.metadata?.name} sets replicas ${obj.spec.replicas} although HorizontalPodAutoscaler ${hpa.metadata?.name} scales it`, 'leave replicas out when an autoscaler is attached', '/spec/replicas', 'error');
@@ -286,7 +290,7 @@ export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestCo
         }
       }
       if (ctx.production && replicas >= 2) {
-        const pdb = pdbs.find((b) => matches(b.spec?.selector?.matchLabels, labels));
+        const pdb = pdbsFor(labels).find((b) => matches(b.spec?.selector?.matchLabels, labels));
         if (!pdb) {
           report(R.disruptionBudget, `no PodDisruptionBudget selects the pods of ${obj.kind} ${obj.metadata?.name}`, 'add a PodDisruptionBudget with maxUnavailable: 1 and unhealthyPodEvictionPolicy: AlwaysAllow');
         } else if (!allowsEviction(pdb, replicas) || pdb.spec?.unhealthyPodEvictionPolicy !== 'AlwaysAllow') {
@@ -295,7 +299,7 @@ export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestCo
       }
     }
     if (ctx.production && LONG_RUNNING.has(obj.kind)) {
-      const covered = netpols.some((n) => {
+      const covered = netpolsFor(labels).some((n) => {
         const sel = n.spec?.podSelector?.matchLabels;
         const selectsAll = n.spec?.podSelector !== undefined && (sel === undefined || Object.keys(sel).length === 0) && !n.spec?.podSelector?.matchExpressions;
         return selectsAll || matches(sel, labels);
@@ -322,6 +326,27 @@ export function hasPinnedTag(image: unknown): boolean {
   const colon = lastPart.indexOf(':');
   const tag = colon >= 0 ? lastPart.slice(colon + 1) : '';
   return /^[\w][\w.-]{0,127}$/.test(tag) && tag !== 'latest';
+}
+
+const INSTANCE_LABEL = 'app.kubernetes.io/instance';
+
+/**
+ * Groups objects by the `app.kubernetes.io/instance` value their selector requires; the
+ * returned function gives the objects that can select pods with `labels` (those of the same
+ * instance, and those whose selector does not name one). Callers still check the whole selector.
+ */
+function indexBySelector(objs: readonly any[], selectorOf: (o: any) => Record<string, string> | undefined): (labels: Record<string, string>) => any[] {
+  const byInstance = new Map<string, any[]>();
+  const others: any[] = [];
+  for (const o of objs) {
+    const instance = selectorOf(o)?.[INSTANCE_LABEL];
+    if (typeof instance === 'string') {
+      byInstance.set(instance, [...(byInstance.get(instance) ?? []), o]);
+    } else {
+      others.push(o);
+    }
+  }
+  return (labels) => [...(byInstance.get(labels[INSTANCE_LABEL]) ?? []), ...others];
 }
 
 /** Whether a PodDisruptionBudget lets at least one of `replicas` pods be evicted. */
