@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../policy/errors';
-import { checkHttpPath, looksSecret } from '../policy/names';
+import { checkCommand, checkHttpPath, looksSecret } from '../policy/names';
 import { execForm } from './dockerfile';
 
 /** The numeric user and group an image runs as; the pods that run it use the same ids. */
@@ -178,19 +178,6 @@ export function checkUser(scope: IConstruct, user: ImageUser, field = 'user'): I
     }
   }
   return user;
-}
-
-/** Checks an exec-form command: a non-empty list of strings, the first naming the program. */
-export function checkCommand(scope: IConstruct, field: string, value: unknown, example = '["node", "dist/server.js"]'): readonly string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.some((a) => typeof a !== 'string') || (value[0] as string).trim() === '') {
-    throw new ValidationError(scope, {
-      field,
-      value,
-      rule: 'a command is a non-empty list of strings in exec form, the first naming the program',
-      fix: `use ${example}`,
-    });
-  }
-  return value as string[];
 }
 
 /** Refuses environment variable names that look secret, and names that are not variable names. */

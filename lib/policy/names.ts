@@ -101,6 +101,22 @@ export function checkPortName(scope: IConstruct | string, field: string, value: 
   return value;
 }
 
+/**
+ * Checks an exec-form command (a start command, a probe or job command): a non-empty list of
+ * non-empty strings, the first naming the program. Images and workloads share this check.
+ */
+export function checkCommand(scope: IConstruct | string, field: string, value: unknown, example = '["node", "dist/server.js"]'): string[] {
+  if (!Array.isArray(value) || value.length === 0 || value.some((a) => typeof a !== 'string' || a === '') || (value[0] as string).trim() === '') {
+    throw new ValidationError(scope, {
+      field,
+      value,
+      rule: 'a command is a non-empty list of strings in exec form, the first naming the program',
+      fix: `use ${example}`,
+    });
+  }
+  return [...value] as string[];
+}
+
 /** Checks a non-negative integer count, such as replicas. */
 export function checkCount(scope: IConstruct | string, field: string, value: unknown, min = 0, max = 10000): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {

@@ -20,19 +20,6 @@ export function checkSeconds(scope: IConstruct, field: string, value: unknown, m
   return value;
 }
 
-/** Checks a command or argument list: a non-empty list of non-empty strings. */
-export function checkCommand(scope: IConstruct, field: string, value: unknown, example = '["node", "dist/server.js"]'): string[] {
-  if (!Array.isArray(value) || value.length === 0 || value.some((c) => typeof c !== 'string' || c === '')) {
-    throw new ValidationError(scope, {
-      field,
-      value,
-      rule: 'a command is a non-empty list of non-empty strings (exec form, no shell)',
-      fix: `use ${example}`,
-    });
-  }
-  return [...value] as string[];
-}
-
 /**
  * Checks the name of a CronJob (or of anything whose controller appends a suffix to make pod
  * or Job names): a DNS-1035 label of at most `max` characters.

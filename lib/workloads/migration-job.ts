@@ -3,8 +3,8 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { ValidationError } from '../policy/errors';
-import { checkCount } from '../policy/names';
-import { checkCommand, checkSeconds } from './_checks';
+import { checkCommand, checkCount } from '../policy/names';
+import { checkSeconds } from './_checks';
 import { ContainerExtras, ContainerSpec } from './_pod';
 import { Workload, WorkloadProps } from './workload';
 

@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../../policy/errors';
-import { checkPort, looksSecret } from '../../policy/names';
+import { checkCommand, checkPort, looksSecret } from '../../policy/names';
 import { DockerfileStage, execForm, renderDockerfile } from '../dockerfile';
 import {
-  argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkCommand, checkEnv, checkHealthCheck, checkPlatforms,
+  argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkEnv, checkHealthCheck, checkPlatforms,
   checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, healthCheckLine, IImageRecipe, ImageHealthCheck,
   ImageUser, RenderedRecipe,
 } from '../recipe-base';

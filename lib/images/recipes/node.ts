@@ -2,10 +2,10 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../../policy/errors';
-import { checkPort } from '../../policy/names';
+import { checkCommand, checkPort } from '../../policy/names';
 import { DockerfileModel, DockerfileStage, execForm, renderDockerfile } from '../dockerfile';
 import {
-  argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkBuildCommand, checkCommand, checkEnv, checkHealthCheck,
+  argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkBuildCommand, checkEnv, checkHealthCheck,
   checkPlatforms, checkRelativePath, checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, hasDir, hasFile, healthCheckInstruction,
   IImageRecipe, ImageHealthCheck, RenderedRecipe,
 } from '../recipe-base';

@@ -1,9 +1,9 @@
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../../policy/errors';
-import { checkPort } from '../../policy/names';
+import { checkCommand, checkPort } from '../../policy/names';
 import { execForm, renderDockerfile } from '../dockerfile';
 import {
-  argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkBuildCommand, checkCommand, checkEnv, checkHealthCheck,
+  argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkBuildCommand, checkEnv, checkHealthCheck,
   checkPlatforms, checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, hasFile, healthCheckLine, IImageRecipe,
   ImageHealthCheck, RenderedRecipe,
 } from '../recipe-base';
