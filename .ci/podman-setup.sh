@@ -30,6 +30,16 @@ set -euo pipefail
 
 log() { printf 'podman-setup: %s\n' "$*"; }
 die() { printf 'podman-setup: ERROR: %s\n' "$*" >&2; exit 1; }
+# install_if_changed NEW TARGET: move NEW over TARGET (mode 644) unless they are identical.
+install_if_changed() {
+  if [ -f "$2" ] && cmp -s "$2" "$1"; then
+    rm -f "$1"
+  else
+    chmod 644 "$1"
+    mv "$1" "$2"
+    log "wrote $2"
+  fi
+}
 
 [ "$(id -u)" = 0 ] || die "must run as root (rootful podman with a private store)"
 
@@ -103,13 +113,7 @@ events_logfile_path = "${PODMAN_DIR}/events.log"
 # Keep libpod's runtime state private too (default /run/libpod).
 tmp_dir = "${PODMAN_DIR}/tmp"
 EOF
-if [ -f "$conf" ] && cmp -s "$conf" "$conf_new"; then
-  rm -f "$conf_new"
-else
-  chmod 644 "$conf_new"
-  mv "$conf_new" "$conf"
-  log "wrote $conf"
-fi
+install_if_changed "$conf_new" "$conf"
 
 # Storage goes on the command line: a storage.conf made every `podman run` wait 20 s.
 podman_flags="--root ${PODMAN_DIR}/root --runroot ${PODMAN_DIR}/runroot --storage-driver ${DRIVER}"
@@ -121,13 +125,7 @@ export PRODPATH_PODMAN_DIR='${PODMAN_DIR}'
 export CONTAINERS_CONF='${conf}'
 export PODMAN_FLAGS='${podman_flags}'
 EOF
-if [ -f "$env_sh" ] && cmp -s "$env_sh" "$env_new"; then
-  rm -f "$env_new"
-else
-  chmod 644 "$env_new"
-  mv "$env_new" "$env_sh"
-  log "wrote $env_sh"
-fi
+install_if_changed "$env_new" "$env_sh"
 
 export CONTAINERS_CONF="$conf"
 # shellcheck disable=SC2086 # PODMAN_FLAGS is a list of plain words.
