@@ -1,11 +1,12 @@
 import * as path from 'path';
-import { ApiObject, App as Cdk8sApp, Yaml } from 'cdk8s';
+import { ApiObject, App as Cdk8sApp } from 'cdk8s';
 import { renderComposeFiles } from './compose/render';
 import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
 import { checkLockedDigests } from './lock/require-digests';
 import { writeTreeAtomically } from './outputs/atomic-write';
+import { stringifyDocuments } from './outputs/yaml';
 import { checkPipelineParity, recordParityDeclarations } from './parity/parity';
 import { checkDockerfile, checkIgnoreFile } from './policy/dockerfile-rules';
 import { ValidationError } from './policy/errors';
@@ -129,7 +130,7 @@ export class App extends Cdk8sApp {
         rendered.set(env, docs);
         findings.push(...checkManifests(docs.map((object) => ({ object, constructPath: constructPaths.get(objectKey(object)) })), { production: env.production }));
         const rel = `${env.name}/${pipeline.name}.k8s.yaml`;
-        add(rel, `${GENERATED_HEADER}\n${Yaml.stringify(...docs)}`, env.node.path);
+        add(rel, `${GENERATED_HEADER}\n${stringifyDocuments(...docs)}`, env.node.path);
         envFiles.set(env.name, [...(envFiles.get(env.name) ?? []), `${pipeline.name}.k8s.yaml`]);
       }
       findings.push(...checkPipelineParity(pipeline, (env) => rendered.get(env)!));
@@ -145,7 +146,7 @@ export class App extends Cdk8sApp {
     findings.push(...compose.findings);
     for (const [envName, resources] of envFiles) {
       const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() };
-      add(`${envName}/kustomization.yaml`, `${GENERATED_HEADER}\n${Yaml.stringify(kustomization)}`, this.node.path || '<app>');
+      add(`${envName}/kustomization.yaml`, `${GENERATED_HEADER}\n${stringifyDocuments(kustomization)}`, this.node.path || '<app>');
     }
     const errors = findings.filter((f) => f.severity === 'error');
     if (errors.length > 0) {
