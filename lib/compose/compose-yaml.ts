@@ -1,4 +1,5 @@
 import { Document, isScalar, isSeq, parse, Scalar, visit } from 'yaml';
+import { escapeUnicodeLineBreaks, mustDoubleQuote, stringifyDocumentFast, type StringPlace } from '../outputs/yaml';
 import { ComposeVariable } from './compose-file';
 
 /**
@@ -15,9 +16,34 @@ import { ComposeVariable } from './compose-file';
  * - no line folding.
  */
 export function stringifyCompose(model: unknown, header: readonly string[] = []): string {
-  const doc = new Document(prepare(model), { version: '1.1' });
+  const prepared = prepare(model);
+  const body = stringifyDocumentFast(prepared, { doubleQuote: composeQuotes }) ?? stringifyGeneral(prepared);
+  return `${header.map((line) => (line === '' ? '#' : `# ${line}`)).join('\n')}${header.length > 0 ? '\n' : ''}${body}`;
+}
+
+/** The strings the Compose writer double-quotes: see {@link stringifyCompose}. */
+function composeQuotes(value: string, place: StringPlace): boolean {
+  return needsQuotes(value) || (place.role === 'value' && place.key === 'user') || (place.role === 'item' && place.key === 'ports');
+}
+
+/**
+ * The same text by the `yaml` package, for what the fast writer leaves to it (multi-line quoted
+ * strings...). Exported for the test that the two agree.
+ * @internal
+ */
+export function stringifyComposeGeneral(model: unknown): string {
+  return stringifyGeneral(prepare(model));
+}
+
+function stringifyGeneral(prepared: unknown): string {
+  const doc = new Document(prepared, { version: '1.1' });
   visit(doc, {
     Scalar(_key, node) {
+      if (node.value === '<<') {
+        // The package writes YAML 1.1's merge key plain whatever its type; PyYAML refuses it
+        // as a value and merges it as a key, so it is tagged as the string it is.
+        node.tag = 'tag:yaml.org,2002:str';
+      }
       if (typeof node.value === 'string' && needsQuotes(node.value)) {
         node.type = Scalar.QUOTE_DOUBLE;
       }
@@ -39,8 +65,8 @@ export function stringifyCompose(model: unknown, header: readonly string[] = [])
       }
     },
   });
-  const body = doc.toString({ lineWidth: 0, minContentWidth: 0 });
-  return `${header.map((line) => (line === '' ? '#' : `# ${line}`)).join('\n')}${header.length > 0 ? '\n' : ''}${body}`;
+  // Every U+2028/U+2029 is in a double-quoted scalar (needsQuotes): written as YAML's escapes.
+  return escapeUnicodeLineBreaks(doc.toString({ lineWidth: 0, minContentWidth: 0 }));
 }
 
 /** Sorts map keys, drops undefined values, escapes `$` and renders variables. */
@@ -67,10 +93,25 @@ function prepare(value: unknown): unknown {
   return value;
 }
 
+/** Answers of {@link needsQuotes}: a Compose file repeats the same strings many times. */
+const quoteCache = new Map<string, boolean>();
+
 /** Whether a string would not read back as the same string in YAML 1.1 or 1.2 when written plain. */
 export function needsQuotes(s: string): boolean {
+  let answer = quoteCache.get(s);
+  if (answer === undefined) {
+    answer = readsAsOtherThan(s);
+    if (quoteCache.size > 100_000) {
+      quoteCache.clear();
+    }
+    quoteCache.set(s, answer);
+  }
+  return answer;
+}
+
+function readsAsOtherThan(s: string): boolean {
   // `=` is YAML 1.1's "value" tag and `<<` the merge key: PyYAML refuses or merges them.
-  if (s === '' || s === '=' || s === '<<' || s.trim() !== s) {
+  if (s === '' || s === '=' || s === '<<' || s.trim() !== s || mustDoubleQuote(s)) {
     return true;
   }
   for (const version of ['1.1', '1.2'] as const) {

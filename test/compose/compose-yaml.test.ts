@@ -1,6 +1,8 @@
 import * as fc from 'fast-check';
 import { parse } from 'yaml';
 import { ComposeVariable, stringifyCompose } from '../../lib';
+import { stringifyComposeGeneral } from '../../lib/compose/compose-yaml';
+import { jsonValue, scalarString } from '../support/yaml-arbitraries';
 
 /** Reads a written value back as a YAML 1.1 and a YAML 1.2 reader would, with Compose's `$$` unescaped. */
 function readBack(text: string): { v11: unknown; v12: unknown } {
@@ -32,7 +34,26 @@ describe('the Compose YAML writer', () => {
     expect(stringifyCompose({ b: [3, 1, 2], a: { d: 1, c: 2 } }, ['one', '', 'two'])).toBe('# one\n#\n# two\na:\n  c: 2\n  d: 1\nb:\n  - 3\n  - 1\n  - 2\n');
   });
 
+  test('tags <<, which PyYAML (podman-compose) refuses as a plain value and merges as a plain key', () => {
+    expect(stringifyCompose({ x: '<<', '<<': 1 })).toBe('!!str "<<": 1\nx: !!str "<<"\n');
+  });
+
   test('leaves out undefined values', () => {
     expect(stringifyCompose({ a: undefined, b: 1 })).toBe('b: 1\n');
+  });
+
+  test('writes the same text by its fast path as by the yaml package, for any Compose-shaped model', () => {
+    const service = fc.record({
+      image: scalarString,
+      user: scalarString,
+      ports: fc.array(scalarString, { maxLength: 3 }),
+      environment: fc.dictionary(scalarString, scalarString, { maxKeys: 4 }),
+      command: fc.array(scalarString, { maxLength: 3 }),
+      extra: jsonValue,
+    }, { requiredKeys: [] });
+    fc.assert(fc.property(fc.dictionary(scalarString, service, { maxKeys: 3 }), fc.dictionary(scalarString, jsonValue, { maxKeys: 3 }), (services, rest) => {
+      const model = { ...rest, services };
+      expect(stringifyCompose(model)).toBe(stringifyComposeGeneral(model));
+    }), { numRuns: Number(process.env.YAML_RUNS ?? 1000) });
   });
 });
