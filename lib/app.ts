@@ -1,5 +1,6 @@
 import * as path from 'path';
-import { ApiObject, App as Cdk8sApp } from 'cdk8s';
+import * as fs from 'fs';
+import { ApiObject, App as Cdk8sApp, Chart, Names } from 'cdk8s';
 import { renderComposeFiles } from './compose/render';
 import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
@@ -62,6 +63,8 @@ export class App extends Cdk8sApp {
   private readonly copyForCli?: string;
   private readonly printSummary: boolean;
   private lastWarnings: Finding[] = [];
+  /** The YAML of each environment chart from the last render, for the cdk8s CLI's copy. */
+  private chartYaml = new Map<Chart, string>();
 
   constructor(props: AppProps = {}) {
     const copyForCli = props.cdk8sOutdir ?? process.env.CDK8S_OUTDIR;
@@ -113,6 +116,7 @@ export class App extends Cdk8sApp {
       files.set(rel, content);
     };
 
+    const chartYaml = new Map<Chart, string>();
     const envFiles = new Map<string, string[]>();
     const objectOwners = new Map<string, string>();
     for (const pipeline of this.pipelines) {
@@ -130,7 +134,9 @@ export class App extends Cdk8sApp {
         rendered.set(env, docs);
         findings.push(...checkManifests(docs.map((object) => ({ object, constructPath: constructPaths.get(objectKey(object)) })), { production: env.production }));
         const rel = `${env.name}/${pipeline.name}.k8s.yaml`;
-        add(rel, `${GENERATED_HEADER}\n${stringifyDocuments(...docs)}`, env.node.path);
+        const yaml = stringifyDocuments(...docs);
+        chartYaml.set(env, yaml);
+        add(rel, `${GENERATED_HEADER}\n${yaml}`, env.node.path);
         envFiles.set(env.name, [...(envFiles.get(env.name) ?? []), `${pipeline.name}.k8s.yaml`]);
       }
       findings.push(...checkPipelineParity(pipeline, (env) => rendered.get(env)!));
@@ -153,6 +159,7 @@ export class App extends Cdk8sApp {
       throw new PolicyError(errors);
     }
     this.lastWarnings = findings.filter((f) => f.severity === 'warning');
+    this.chartYaml = chartYaml;
     return files;
   }
 
@@ -164,7 +171,7 @@ export class App extends Cdk8sApp {
     const files = this.render();
     writeTreeAtomically(this.distDir, files);
     if (this.copyForCli !== undefined) {
-      super.synth();
+      this.writeCopyForCli(this.copyForCli);
     }
     for (const warning of this.lastWarnings) {
       process.stderr.write(`prodpath: warning: ${formatFinding(warning)}\n`);
@@ -174,6 +181,22 @@ export class App extends Cdk8sApp {
       const images = this.pipelines.reduce((n, p) => n + p.images.length, 0);
       process.stdout.write(`prodpath: wrote ${files.size} files to ${path.relative(process.cwd(), path.resolve(this.distDir)) || '.'}/ (${images} image(s); environments: ${[...envs].join(', ')})\n`);
     }
+  }
+
+  /**
+   * The plain cdk8s copy for the `cdk8s synth` CLI: one `<chart>.k8s.yaml` per chart, named as
+   * cdk8s's own `App.synth()` names them (`0000-` prefixes when charts depend on each other),
+   * from the YAML already rendered instead of rendering every chart a second time.
+   */
+  private writeCopyForCli(outdir: string): void {
+    fs.mkdirSync(outdir, { recursive: true });
+    const charts = this.charts;
+    const indexed = charts.some((c) => c.node.dependencies.some((d) => d instanceof Chart));
+    charts.forEach((chart, i) => {
+      const name = `${indexed ? `${String(i).padStart(4, '0')}-` : ''}${Names.toDnsLabel(chart)}`;
+      const yaml = this.chartYaml.get(chart) ?? stringifyDocuments(...chart.toJson());
+      fs.writeFileSync(path.join(outdir, `${name}${this.outputFileExtension}`), yaml);
+    });
   }
 }
 

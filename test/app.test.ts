@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { App as Cdk8sApp } from 'cdk8s';
 import { App, ImageRecipe, Pipeline, WebService } from '../lib';
 import { writeTreeAtomically } from '../lib/outputs/atomic-write';
 import { nodeServiceFixture, readTree, tempDir } from './support/synth';
@@ -63,6 +64,44 @@ describe('App.synth', () => {
     app.node.addValidation({ validate: () => ['never configured'] });
     expect(() => app.synth()).toThrow(/<app>: never configured/);
     expect(fs.existsSync(out)).toBe(false);
+  });
+});
+
+describe('the copy for the cdk8s CLI', () => {
+  test('is what cdk8s App.synth writes: one file per chart, same names, same YAML', () => {
+    const root = tempDir();
+    const ours = shop(path.join(root, 'dist'));
+    (ours as unknown as { copyForCli: string }).copyForCli = path.join(root, 'copy');
+    ours.synth();
+    const theirs = shop(path.join(root, 'dist2'));
+    Cdk8sApp.prototype.synth.call(Object.assign(theirs, { outdir: path.join(root, 'cdk8s') }));
+    const copy = readTree(path.join(root, 'copy'));
+    expect([...copy.keys()].sort()).toEqual(['shop-dev-c84ee314.k8s.yaml', 'shop-prod-c81f6ccd.k8s.yaml']);
+    expect(copy).toEqual(readTree(path.join(root, 'cdk8s')));
+  });
+
+  test('is written when the cdk8s CLI sets CDK8S_OUTDIR, and not otherwise', () => {
+    const root = tempDir();
+    const cwd = process.cwd();
+    process.chdir(root);
+    try {
+      shop(path.join(root, 'dist')).synth();
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(fs.readdirSync(root)).toEqual(['dist']);
+    const before = process.env.CDK8S_OUTDIR;
+    process.env.CDK8S_OUTDIR = path.join(root, 'cli-out');
+    try {
+      shop(path.join(root, 'dist')).synth();
+    } finally {
+      if (before === undefined) {
+        delete process.env.CDK8S_OUTDIR;
+      } else {
+        process.env.CDK8S_OUTDIR = before;
+      }
+    }
+    expect([...readTree(path.join(root, 'cli-out')).keys()].sort()).toEqual(['shop-dev-c84ee314.k8s.yaml', 'shop-prod-c81f6ccd.k8s.yaml']);
   });
 });
 
