@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parse } from 'yaml';
 import { App, ExternalImage, ImageRecipe, Pipeline, Postgres, SecretRef, StatefulService, WebService, Worker } from '../../lib';
-import { testApp } from '../support/synth';
+import { tempDir, testApp } from '../support/synth';
 import { SOURCE } from '../workloads/support';
 import { buildShop } from '../../examples/shop/main';
 import { shop } from '../workloads/support';
@@ -149,7 +149,7 @@ describe('the shop example\'s dev Compose file', () => {
 });
 
 test('an output folder outside the app root gets paths from the app root, run with --project-directory', () => {
-  const outdir = path.join(fs.mkdtempSync(path.join(require('os').tmpdir(), 'prodpath-compose-')), 'dist');
+  const outdir = path.join(tempDir('prodpath-compose-'), 'dist');
   const text = shopApp(outdir).render().get('dev/compose.yaml')!;
   const doc = parse(text);
   expect(doc.services.api.build.context).toBe('examples/shop/services/api');
@@ -288,7 +288,7 @@ describe('literal values', () => {
 });
 
 test('writes nothing into the secrets folder', () => {
-  const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'prodpath-compose-'));
+  const dir = tempDir('prodpath-compose-');
   const cwd = process.cwd();
   process.chdir(dir);
   try {

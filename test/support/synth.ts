@@ -4,9 +4,26 @@ import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { App } from '../../lib';
 
-/** A fresh temporary folder, removed by the OS eventually; tests may remove it themselves. */
+/** The folders {@link tempDir} made in this test file. */
+const made: string[] = [];
+if (typeof afterAll === 'function') {
+  // Jest loads this module once per test file: remove that file's folders when it ends.
+  afterAll(() => {
+    for (const dir of made.splice(0)) {
+      try {
+        fs.rmSync(dir, { recursive: true, force: true });
+      } catch {
+        // A folder a container wrote as another user: leave it to the OS.
+      }
+    }
+  });
+}
+
+/** A fresh temporary folder, removed when the test file ends. */
 export function tempDir(prefix = 'prodpath-test-'): string {
-  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  made.push(dir);
+  return dir;
 }
 
 /** Makes a minimal Node service folder (package.json, lockfile, server) and returns its path. */
