@@ -13,7 +13,7 @@
  * bench/support/child.ts). Missed targets are information, not failure: the exit status is
  * 1 only when a case crashed.
  *
- *   npx tsx bench/run.ts            full run (about 35 min on 2 cores, 25 of them kustomize at N = 1000)
+ *   npx tsx bench/run.ts            full run (about 20 min on 2 cores, 13 of them kustomize at N = 1000)
  *   npx tsx bench/run.ts --quick    N = 10 and 100, 3 runs, a 64 MiB context (about a minute)
  *
  * Other flags: --runs=K (timed runs per case, after one warm-up), --kustomize-runs=K (timed
