@@ -31,10 +31,18 @@ export interface AppProps {
    */
   readonly cdk8sOutdir?: string;
   /**
-   * Print a summary line after synthesis.
+   * Print a summary line after synthesis, and a line per environment while a long synthesis
+   * runs (see `progressAfterMs`). Both go to stderr, which the `cdk8s synth` CLI passes
+   * through (it captures the app's stdout).
    * @default true
    */
   readonly printSummary?: boolean;
+  /**
+   * How long `synth()` runs quietly before it prints a progress line for each environment it
+   * renders. Only with `printSummary`.
+   * @default 2000
+   */
+  readonly progressAfterMs?: number;
 }
 
 /**
@@ -62,6 +70,9 @@ export class App extends Cdk8sApp {
   public readonly distDir: string;
   private readonly copyForCli?: string;
   private readonly printSummary: boolean;
+  private readonly progressAfterMs: number;
+  /** Set by `synth()` while it renders: prints a progress line once the synth has run long enough. */
+  private progress?: (message: string) => void;
   private lastWarnings: Finding[] = [];
   /** The YAML of each environment chart from the last render, for the cdk8s CLI's copy. */
   private chartYaml = new Map<Chart, string>();
@@ -72,6 +83,7 @@ export class App extends Cdk8sApp {
     this.distDir = props.outdir ?? 'dist';
     this.copyForCli = copyForCli;
     this.printSummary = props.printSummary ?? true;
+    this.progressAfterMs = props.progressAfterMs ?? 2000;
   }
 
   /** The pipelines of this app. */
@@ -137,6 +149,7 @@ export class App extends Cdk8sApp {
         const yaml = stringifyDocuments(...docs);
         chartYaml.set(env, yaml);
         add(rel, `${GENERATED_HEADER}\n${yaml}`, env.node.path);
+        this.progress?.(`rendered and checked ${pipeline.name} in ${env.name}: ${docs.length} objects`);
         envFiles.set(env.name, [...(envFiles.get(env.name) ?? []), `${pipeline.name}.k8s.yaml`]);
       }
       findings.push(...checkPipelineParity(pipeline, (env) => rendered.get(env)!));
@@ -168,7 +181,20 @@ export class App extends Cdk8sApp {
    * when a check fails.
    */
   public synth(): void {
-    const files = this.render();
+    let files: Map<string, string>;
+    if (this.printSummary) {
+      const start = performance.now();
+      this.progress = (message) => {
+        if (performance.now() - start >= this.progressAfterMs) {
+          process.stderr.write(`prodpath: ${message}\n`);
+        }
+      };
+    }
+    try {
+      files = this.render();
+    } finally {
+      this.progress = undefined;
+    }
     writeTreeAtomically(this.distDir, files);
     if (this.copyForCli !== undefined) {
       this.writeCopyForCli(this.copyForCli);
@@ -179,7 +205,7 @@ export class App extends Cdk8sApp {
     if (this.printSummary) {
       const envs = new Set([...files.keys()].filter((f) => f.endsWith('.k8s.yaml')).map((f) => f.split('/')[0]));
       const images = this.pipelines.reduce((n, p) => n + p.images.length, 0);
-      process.stdout.write(`prodpath: wrote ${files.size} files to ${path.relative(process.cwd(), path.resolve(this.distDir)) || '.'}/ (${images} image(s); environments: ${[...envs].join(', ')})\n`);
+      process.stderr.write(`prodpath: wrote ${files.size} files to ${path.relative(process.cwd(), path.resolve(this.distDir)) || '.'}/ (${images} image(s); environments: ${[...envs].join(', ')})\n`);
     }
   }
 

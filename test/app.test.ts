@@ -67,6 +67,52 @@ describe('App.synth', () => {
   });
 });
 
+describe('what synth prints', () => {
+  /** What `fn` writes to stdout and stderr. */
+  function captured(fn: () => void): { stdout: string; stderr: string } {
+    const out = { stdout: '', stderr: '' };
+    const spies = (['stdout', 'stderr'] as const).map((stream) => jest.spyOn(process[stream], 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out[stream] += String(chunk);
+      return true;
+    }));
+    try {
+      fn();
+    } finally {
+      spies.forEach((s) => s.mockRestore());
+    }
+    return out;
+  }
+
+  test('a summary on stderr, which the cdk8s CLI shows (it captures stdout), and nothing on stdout', () => {
+    const out = path.join(tempDir(), 'dist');
+    const app = new App({ outdir: out, printSummary: true, progressAfterMs: Number.MAX_SAFE_INTEGER });
+    const pipeline = new Pipeline(app, 'shop', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'shop-dev' }, prod: { namespace: 'shop' } } });
+    const image = pipeline.image('api', ImageRecipe.node({ source: SOURCE, start: ['node', 'server.js'] }));
+    pipeline.define((env) => new WebService(env, 'api', { image }));
+    const { stdout, stderr } = captured(() => app.synth());
+    expect(stdout).toBe('');
+    expect(stderr).toMatch(/^prodpath: wrote 10 files to .*dist\/ \(1 image\(s\); environments: dev, prod\)\n$/);
+  });
+
+  test('a progress line per environment once the synth has run for progressAfterMs', () => {
+    const out = path.join(tempDir(), 'dist');
+    const app = new App({ outdir: out, progressAfterMs: 0 });
+    const pipeline = new Pipeline(app, 'shop', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'shop-dev' }, prod: { namespace: 'shop' } } });
+    const image = pipeline.image('api', ImageRecipe.node({ source: SOURCE, start: ['node', 'server.js'] }));
+    pipeline.define((env) => new WebService(env, 'api', { image }));
+    const { stderr } = captured(() => app.synth());
+    expect(stderr.split('\n').filter((l) => l.includes('rendered and checked'))).toEqual([
+      expect.stringMatching(/^prodpath: rendered and checked shop in dev: \d+ objects$/),
+      expect.stringMatching(/^prodpath: rendered and checked shop in prod: \d+ objects$/),
+    ]);
+  });
+
+  test('nothing at all with printSummary: false', () => {
+    const { stdout, stderr } = captured(() => shop(path.join(tempDir(), 'dist')).synth());
+    expect(stdout + stderr).toBe('');
+  });
+});
+
 describe('the copy for the cdk8s CLI', () => {
   test('is what cdk8s App.synth writes: one file per chart, same names, same YAML', () => {
     const root = tempDir();
