@@ -5,7 +5,7 @@ import { Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { stringifyDocument, stringifyDocumentFast, stringifyDocuments } from '../../lib/outputs/yaml';
-import { document, jsonArbitraries, TRICKY } from '../support/yaml-arbitraries';
+import { document, jsonArbitraries, MULTILINE, TRICKY } from '../support/yaml-arbitraries';
 
 /**
  * Strings cdk8s's writer leaves as they are and prodpath quotes on purpose, so that PyYAML,
@@ -128,5 +128,31 @@ describePyyaml('the fast YAML writer, read by PyYAML', () => {
     const r = spawnSync('python3', ['-c', 'import json, sys, yaml; json.dump(list(yaml.safe_load_all(sys.stdin)), sys.stdout)'], { input: text, encoding: 'utf8', maxBuffer: 1 << 28 });
     expect(r.stderr).toBe('');
     expect(JSON.parse(r.stdout)).toEqual(JSON.parse(JSON.stringify(docs)));
+  });
+});
+
+/** kubectl's kustomize: kyaml, on go-yaml v3 (a YAML 1.2 reader), reads the files and writes them again. */
+const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
+const describeKubectl = kubectl || process.env.CI === 'true' ? describe : describe.skip;
+
+describeKubectl('the fast YAML writer, read by kubectl kustomize', () => {
+  test('every string value reaches kustomize\'s output unchanged (cdk8s\'s writer loses "0o17" and blank lines)', () => {
+    // ConfigMap data accepts any string; escapes YAML has and JSON has not are left out
+    // (kyaml writes them back in another form, which is the same string).
+    const values = [...TRICKY, ...MULTILINE].filter((v) => !/[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]/.test(v));
+    const data = Object.fromEntries(values.map((v, i) => [`k${String(i).padStart(3, '0')}`, v]));
+    const configMap = { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'strings', annotations: data }, data };
+    const dir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'prodpath-yaml-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'cm.yaml'), stringifyDocuments(configMap));
+      fs.writeFileSync(path.join(dir, 'kustomization.yaml'), stringifyDocuments({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: ['cm.yaml'] }));
+      const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });
+      expect(r.stderr).toBe('');
+      const [out] = readBack(r.stdout, '1.2') as { data: Record<string, string>; metadata: { annotations: Record<string, string> } }[];
+      expect(out.data).toEqual(data);
+      expect(out.metadata.annotations).toEqual(data);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
