@@ -3,21 +3,22 @@
  *
  * Its output is byte-for-byte what cdk8s's `Yaml.stringify` writes (the `yaml` package with
  * YAML 1.1, `lineWidth: 0`): block style, two-space indent, sequences indented under their
- * key, keys in insertion order, a string left plain only when no YAML 1.1 reader could take
- * it for anything but that string (`yes`, `on`, `0755`, `1_000`, `1:30`, `2001-12-14`, `~`
- * and the like are quoted), multi-line strings as literal blocks (`|`, `|-`). One deliberate
- * differences, so that every reader gets back the same data: strings a YAML 1.2 reader would
- * take for octal integers (`0o17`) are quoted, for kustomize and other YAML 1.2 tools; the string
- * `<<`, which YAML 1.1 readers take for a merge key (PyYAML refuses it as a value), is written
- * `!!str "<<"`; and a multi-line string
- * of only blanks, which a literal block would not keep, is double-quoted.
+ * key, keys in insertion order, a string left plain only when a YAML 1.1 reader reads it back
+ * as that string (`yes`, `on`, `0755`, `1_000`, `1:30`, `2001-12-14`, `~` and the like are
+ * quoted), multi-line strings as literal blocks (`|`, `|-`).
+ *
+ * Deliberate differences, so that every reader gets back the same data (see
+ * {@link mustDoubleQuote}): YAML 1.2 octals (`0o17`), `=`, one-line strings with a tab, strings
+ * with U+2028/U+2029 and multi-line strings of only blanks are double-quoted, and `<<` (YAML
+ * 1.1's merge key) is written `!!str "<<"`. cdk8s leaves them as they are, and kustomize or
+ * PyYAML then read something else.
  *
  * It covers the shapes manifests have: plain objects, arrays, strings, integers, booleans
  * and null. A document with anything else (a float, `undefined`, a class instance, the same
- * object twice, a control character, a string that would need an explicit chomping or
- * document-marker treatment) is handed whole to the `yaml` package with cdk8s's options, so the
- * output is the same either way; only the speed differs. `test/outputs/yaml.test.ts` checks both
- * claims with generated documents.
+ * object twice, a control character, a string that would need keep-chomping or
+ * document-marker treatment) is handed whole to the `yaml` package with cdk8s's options, so
+ * the output is the same either way; only the speed differs. `test/outputs/yaml.test.ts`
+ * checks these claims with generated documents and real readers.
  */
 import { Document, Scalar, visit } from 'yaml';
 
@@ -94,6 +95,8 @@ export function mustDoubleQuote(value: string): boolean {
  * they are written as the escapes `\L` and `\P`, inside double quotes.
  */
 const UNICODE_LINE_BREAKS = /[\u2028\u2029]/;
+
+/** `text` with every U+2028/U+2029 written as YAML's escape; only for text where they are all double-quoted. */
 export function escapeUnicodeLineBreaks(text: string): string {
   return text.replace(/\u2028/g, '\\L').replace(/\u2029/g, '\\P');
 }
@@ -161,8 +164,7 @@ function literalBlock(value: string, indent: string): string {
   // Leading spaces need an indentation indicator; leading empty lines are kept as such.
   let startWithSpace = false;
   let lastLeadingNewline = -1;
-  let i = 0;
-  for (; i < body.length; i++) {
+  for (let i = 0; i < body.length; i++) {
     if (body[i] === ' ') {
       startWithSpace = true;
     } else if (body[i] === '\n') {
