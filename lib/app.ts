@@ -238,7 +238,19 @@ function objectKey(o: { apiVersion?: string; kind?: string; metadata?: { name?: 
  */
 function checkObjectCollisions(env: Environment, owners: Map<string, string>): Map<string, string> {
   const paths = new Map<string, string>();
-  for (const obj of env.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
+  const all = env.node.findAll();
+  // cdk8s renders an object with its closest chart: one in a chart nested in the environment
+  // would be missing from the environment's manifests.
+  const nested = all.find((c) => c !== env && Chart.isChart(c));
+  if (nested !== undefined) {
+    throw new ValidationError(nested, {
+      field: 'construct type',
+      value: 'Chart',
+      rule: 'a Chart inside an environment is not rendered into that environment\'s manifests, so its objects would be lost',
+      fix: 'create its constructs directly in the environment, or group them in a plain Construct instead of a Chart',
+    });
+  }
+  for (const obj of all.filter((c): c is ApiObject => c instanceof ApiObject)) {
     const ns = obj.metadata.namespace ?? '';
     const key = objectKey({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.name, namespace: obj.metadata.namespace } });
     const owner = (obj.node.scope ?? obj).node.path;

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App as Cdk8sApp } from 'cdk8s';
+import { ApiObject, App as Cdk8sApp, Chart } from 'cdk8s';
 import { App, ImageRecipe, Pipeline, WebService } from '../lib';
 import { writeTreeAtomically } from '../lib/outputs/atomic-write';
 import { nodeServiceFixture, readTree, tempDir } from './support/synth';
@@ -56,6 +56,18 @@ describe('App.synth', () => {
     const before = readTree(out);
     expect(() => shop(out, 70000).synth()).toThrow(/port 70000 is invalid/);
     expect(readTree(out)).toEqual(before);
+  });
+
+  test('refuses a Chart nested in an environment, whose objects cdk8s would leave out of its manifests', () => {
+    const out = path.join(tempDir(), 'dist');
+    const app = new App({ outdir: out, printSummary: false });
+    const pipeline = new Pipeline(app, 'shop', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'shop-dev' } } });
+    pipeline.define((env) => {
+      const extra = new Chart(env, 'extra');
+      new ApiObject(extra, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra' } });
+    });
+    expect(() => app.synth()).toThrow('shop/dev/extra: construct type "Chart" is invalid: a Chart inside an environment is not rendered into that environment\'s manifests, so its objects would be lost. Fix: create its constructs directly in the environment, or group them in a plain Construct instead of a Chart.');
+    expect(fs.existsSync(out)).toBe(false);
   });
 
   test('fails when a validation added to the tree fails, writing nothing', () => {
