@@ -104,9 +104,30 @@ export class App extends Cdk8sApp {
    * @returns file contents keyed by path relative to `outdir`
    */
   public render(): Map<string, string> {
-    const problems = this.node.findAll().flatMap((c) => c.node.validate().map((m) => `${c.node.path || '<app>'}: ${m}`));
+    const constructs = this.node.findAll();
+    const problems = constructs.flatMap((c) => c.node.validate().map((m) => `${c.node.path || '<app>'}: ${m}`));
     if (problems.length > 0) {
       throw new Error(`prodpath found ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    }
+    // prodpath writes the environments' manifests only: an object elsewhere would be lost.
+    const stray = constructs.find((c): c is ApiObject => c instanceof ApiObject && !Environment.isEnvironment(Chart.of(c)));
+    if (stray !== undefined) {
+      const chart = Chart.of(stray);
+      if (chart.node.scopes.some((s) => Environment.isEnvironment(s))) {
+        // cdk8s renders an object with its closest chart, not with the environment around it.
+        throw new ValidationError(chart, {
+          field: 'construct type',
+          value: 'Chart',
+          rule: 'a Chart inside an environment is not rendered into that environment\'s manifests, so its objects would be lost',
+          fix: 'create its constructs directly in the environment, or group them in a plain Construct instead of a Chart',
+        });
+      }
+      throw new ValidationError(stray, {
+        field: 'scope',
+        value: Chart.of(stray).node.path || '<app>',
+        rule: `${stray.kind} ${stray.name} is not inside an environment, and prodpath writes only the environments' manifests, so it would be lost`,
+        fix: 'create it in the callback of pipeline.define((env) => { ... }), under the environment',
+      });
     }
     Policy.applyExemptions(this);
     // Parity records its declarations as annotations, so before anything is rendered.
@@ -238,19 +259,7 @@ function objectKey(o: { apiVersion?: string; kind?: string; metadata?: { name?: 
  */
 function checkObjectCollisions(env: Environment, owners: Map<string, string>): Map<string, string> {
   const paths = new Map<string, string>();
-  const all = env.node.findAll();
-  // cdk8s renders an object with its closest chart: one in a chart nested in the environment
-  // would be missing from the environment's manifests.
-  const nested = all.find((c) => c !== env && Chart.isChart(c));
-  if (nested !== undefined) {
-    throw new ValidationError(nested, {
-      field: 'construct type',
-      value: 'Chart',
-      rule: 'a Chart inside an environment is not rendered into that environment\'s manifests, so its objects would be lost',
-      fix: 'create its constructs directly in the environment, or group them in a plain Construct instead of a Chart',
-    });
-  }
-  for (const obj of all.filter((c): c is ApiObject => c instanceof ApiObject)) {
+  for (const obj of env.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
     const ns = obj.metadata.namespace ?? '';
     const key = objectKey({ apiVersion: obj.apiVersion, kind: obj.kind, metadata: { name: obj.name, namespace: obj.metadata.namespace } });
     const owner = (obj.node.scope ?? obj).node.path;

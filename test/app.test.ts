@@ -70,6 +70,15 @@ describe('App.synth', () => {
     expect(fs.existsSync(out)).toBe(false);
   });
 
+  test('refuses an object outside every environment, which no output file would hold', () => {
+    const out = path.join(tempDir(), 'dist');
+    const app = shop(out);
+    const extra = new Chart(app, 'extra');
+    new ApiObject(extra, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra' } });
+    expect(() => app.synth()).toThrow('extra/cm: scope "extra" is invalid: ConfigMap extra is not inside an environment, and prodpath writes only the environments\' manifests, so it would be lost. Fix: create it in the callback of pipeline.define((env) => { ... }), under the environment.');
+    expect(fs.existsSync(out)).toBe(false);
+  });
+
   test('fails when a validation added to the tree fails, writing nothing', () => {
     const out = path.join(tempDir(), 'dist');
     const app = shop(out);
