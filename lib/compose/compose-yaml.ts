@@ -1,5 +1,5 @@
-import { Document, isScalar, isSeq, parse, Scalar, visit } from 'yaml';
-import { escapeUnicodeLineBreaks, mustDoubleQuote, stringifyDocumentFast, type StringPlace } from '../outputs/yaml';
+import { parse } from 'yaml';
+import { mustDoubleQuote, stringifyDocument, stringifyDocumentGeneral, type StringPlace } from '../outputs/yaml';
 import { ComposeVariable } from './compose-file';
 
 /**
@@ -16,8 +16,7 @@ import { ComposeVariable } from './compose-file';
  * - no line folding.
  */
 export function stringifyCompose(model: unknown, header: readonly string[] = []): string {
-  const prepared = prepare(model);
-  const body = stringifyDocumentFast(prepared, { doubleQuote: composeQuotes }) ?? stringifyGeneral(prepared);
+  const body = stringifyDocument(prepare(model), { doubleQuote: composeQuotes });
   return `${header.map((line) => (line === '' ? '#' : `# ${line}`)).join('\n')}${header.length > 0 ? '\n' : ''}${body}`;
 }
 
@@ -27,46 +26,12 @@ function composeQuotes(value: string, place: StringPlace): boolean {
 }
 
 /**
- * The same text by the `yaml` package, for what the fast writer leaves to it (multi-line quoted
- * strings...). Exported for the test that the two agree.
+ * The same text by the `yaml` package alone, which {@link stringifyCompose} falls back to for
+ * what the fast writer leaves to it. Exported for the test that the two agree.
  * @internal
  */
 export function stringifyComposeGeneral(model: unknown): string {
-  return stringifyGeneral(prepare(model));
-}
-
-function stringifyGeneral(prepared: unknown): string {
-  const doc = new Document(prepared, { version: '1.1' });
-  visit(doc, {
-    Scalar(_key, node) {
-      if (node.value === '<<') {
-        // The package writes YAML 1.1's merge key plain whatever its type; PyYAML refuses it
-        // as a value and merges it as a key, so it is tagged as the string it is.
-        node.tag = 'tag:yaml.org,2002:str';
-      }
-      if (typeof node.value === 'string' && needsQuotes(node.value)) {
-        node.type = Scalar.QUOTE_DOUBLE;
-      }
-    },
-    Pair(_key, pair) {
-      if (isScalar(pair.key) && typeof pair.key.value === 'string' && needsQuotes(pair.key.value)) {
-        pair.key.type = Scalar.QUOTE_DOUBLE;
-      }
-      const key = isScalar(pair.key) ? pair.key.value : undefined;
-      if (key === 'user' && isScalar(pair.value)) {
-        pair.value.type = Scalar.QUOTE_DOUBLE;
-      }
-      if (key === 'ports' && isSeq(pair.value)) {
-        pair.value.items.forEach((item) => {
-          if (isScalar(item)) {
-            item.type = Scalar.QUOTE_DOUBLE;
-          }
-        });
-      }
-    },
-  });
-  // Every U+2028/U+2029 is in a double-quoted scalar (needsQuotes): written as YAML's escapes.
-  return escapeUnicodeLineBreaks(doc.toString({ lineWidth: 0, minContentWidth: 0 }));
+  return stringifyDocumentGeneral(prepare(model), { doubleQuote: composeQuotes });
 }
 
 /** Sorts map keys, drops undefined values, escapes `$` and renders variables. */

@@ -20,7 +20,7 @@
  * the output is the same either way; only the speed differs. `test/outputs/yaml.test.ts`
  * checks these claims with generated documents and real readers.
  */
-import { Document, Scalar, visit } from 'yaml';
+import { Document, isPair, isScalar, Scalar, visit } from 'yaml';
 
 /** Thrown inside the writer when a document needs the general-purpose path. */
 class NeedsGeneralWriter {}
@@ -337,18 +337,23 @@ export function stringifyDocumentFast(doc: unknown, options: FastWriterOptions =
 
 /**
  * One document, as cdk8s's `Yaml.stringify(doc)` writes it (the `yaml` package with
- * `{ keepUndefined: true, lineWidth: 0, version: '1.1' }`), except that strings a YAML 1.2
- * reader would take for octal integers, multi-line strings of only blanks and `<<` are quoted
- * too.
+ * `{ keepUndefined: true, lineWidth: 0, version: '1.1' }`), with the deliberate differences
+ * listed at the top of this module; `options.doubleQuote` quotes more strings. The fast writer
+ * writes it when it can, the `yaml` package otherwise.
  */
-export function stringifyDocument(doc: unknown): string {
-  const fast = stringifyDocumentFast(doc);
-  if (fast !== undefined) {
-    return fast;
-  }
+export function stringifyDocument(doc: unknown, options: FastWriterOptions = {}): string {
+  return stringifyDocumentFast(doc, options) ?? stringifyDocumentGeneral(doc, options);
+}
+
+/**
+ * One document by the `yaml` package, with the same quoting as the fast writer: what
+ * {@link stringifyDocument} falls back to. Exported for the tests that the two agree.
+ * @internal
+ */
+export function stringifyDocumentGeneral(doc: unknown, options: FastWriterOptions = {}): string {
   const document = new Document(doc, { keepUndefined: true, version: '1.1' });
   visit(document, {
-    Scalar(_role, node) {
+    Scalar(role, node, path) {
       const v = node.value;
       if (typeof v !== 'string') {
         return;
@@ -357,13 +362,31 @@ export function stringifyDocument(doc: unknown): string {
         // Written `!!str "<<"`: the package's merge tag would otherwise write it plain.
         node.tag = 'tag:yaml.org,2002:str';
         node.type = Scalar.QUOTE_DOUBLE;
-      } else if (mustDoubleQuote(v)) {
+      } else if (mustDoubleQuote(v) || options.doubleQuote?.(v, placeOf(role, path))) {
         node.type = Scalar.QUOTE_DOUBLE;
       }
     },
   });
   // Every U+2028/U+2029 is inside a double-quoted scalar now (see mustDoubleQuote).
   return escapeUnicodeLineBreaks(document.toString({ lineWidth: 0 }));
+}
+
+/** Where a scalar the `yaml` package visits sits, as the fast writer describes it. */
+function placeOf(role: number | 'key' | 'value' | null, path: readonly unknown[]): StringPlace {
+  const pairKey = (pair: unknown): string | undefined => {
+    const key = isPair(pair) && isScalar(pair.key) ? pair.key.value : undefined;
+    return typeof key === 'string' ? key : undefined;
+  };
+  if (role === 'key') {
+    return KEY_PLACE;
+  }
+  if (role === 'value') {
+    return { role: 'value', key: pairKey(path[path.length - 1]) };
+  }
+  // An item of a sequence: the key of the pair whose value the sequence is.
+  const seq = path[path.length - 1];
+  const pair = path[path.length - 2];
+  return { role: 'item', key: isPair(pair) && pair.value === seq ? pairKey(pair) : undefined };
 }
 
 /**
