@@ -1,17 +1,18 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ApiObject, App as Cdk8sApp, Chart } from 'cdk8s';
-import { App, ImageRecipe, Pipeline, WebService } from '../lib';
+import { App, AppProps, Environment, ImageRecipe, Pipeline, WebService } from '../lib';
 import { writeTreeAtomically } from '../lib/outputs/atomic-write';
 import { nodeServiceFixture, readTree, tempDir } from './support/synth';
 
 const SOURCE = nodeServiceFixture();
 
-function shop(outdir: string, port = 8080): App {
-  const app = new App({ outdir, printSummary: false });
+/** A dev and prod app with one web service; quiet unless `props` says otherwise. */
+function shop(outdir: string, { port = 8080, ...props }: AppProps & { port?: number } = {}, define?: (env: Environment) => void): App {
+  const app = new App({ outdir, printSummary: false, ...props });
   const pipeline = new Pipeline(app, 'shop', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'shop-dev' }, prod: { namespace: 'shop' } } });
   const image = pipeline.image('api', ImageRecipe.node({ source: SOURCE, start: ['node', 'server.js'] }));
-  pipeline.define((env) => new WebService(env, 'api', { image, port }));
+  pipeline.define(define ?? ((env) => new WebService(env, 'api', { image, port })));
   return app;
 }
 
@@ -54,15 +55,13 @@ describe('App.synth', () => {
     const out = path.join(tempDir(), 'dist');
     shop(out).synth();
     const before = readTree(out);
-    expect(() => shop(out, 70000).synth()).toThrow(/port 70000 is invalid/);
+    expect(() => shop(out, { port: 70000 }).synth()).toThrow(/port 70000 is invalid/);
     expect(readTree(out)).toEqual(before);
   });
 
   test('refuses a Chart nested in an environment, whose objects cdk8s would leave out of its manifests', () => {
     const out = path.join(tempDir(), 'dist');
-    const app = new App({ outdir: out, printSummary: false });
-    const pipeline = new Pipeline(app, 'shop', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'shop-dev' } } });
-    pipeline.define((env) => {
+    const app = shop(out, {}, (env) => {
       const extra = new Chart(env, 'extra');
       new ApiObject(extra, 'cm', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'extra' } });
     });
@@ -105,22 +104,14 @@ describe('what synth prints', () => {
   }
 
   test('a summary on stderr, which the cdk8s CLI shows (it captures stdout), and nothing on stdout', () => {
-    const out = path.join(tempDir(), 'dist');
-    const app = new App({ outdir: out, printSummary: true, progressAfterMs: Number.MAX_SAFE_INTEGER });
-    const pipeline = new Pipeline(app, 'shop', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'shop-dev' }, prod: { namespace: 'shop' } } });
-    const image = pipeline.image('api', ImageRecipe.node({ source: SOURCE, start: ['node', 'server.js'] }));
-    pipeline.define((env) => new WebService(env, 'api', { image }));
+    const app = shop(path.join(tempDir(), 'dist'), { printSummary: true, progressAfterMs: Number.MAX_SAFE_INTEGER });
     const { stdout, stderr } = captured(() => app.synth());
     expect(stdout).toBe('');
     expect(stderr).toMatch(/^prodpath: wrote 10 files to .*dist\/ \(1 image\(s\); environments: dev, prod\)\n$/);
   });
 
   test('a progress line per environment once the synth has run for progressAfterMs', () => {
-    const out = path.join(tempDir(), 'dist');
-    const app = new App({ outdir: out, progressAfterMs: 0 });
-    const pipeline = new Pipeline(app, 'shop', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'shop-dev' }, prod: { namespace: 'shop' } } });
-    const image = pipeline.image('api', ImageRecipe.node({ source: SOURCE, start: ['node', 'server.js'] }));
-    pipeline.define((env) => new WebService(env, 'api', { image }));
+    const app = shop(path.join(tempDir(), 'dist'), { printSummary: true, progressAfterMs: 0 });
     const { stderr } = captured(() => app.synth());
     expect(stderr.split('\n').filter((l) => l.includes('rendered and checked'))).toEqual([
       expect.stringMatching(/^prodpath: rendered and checked shop in dev: \d+ objects$/),
