@@ -70,6 +70,21 @@ export interface IImageRecipe {
   render(scope: IConstruct, contextDir: string): RenderedRecipe;
 }
 
+/**
+ * What every recipe class shares: its options, and the context folder they name. A recipe
+ * gives its `kind` and renders.
+ */
+export abstract class RecipeBase<O extends CommonRecipeOptions> implements IImageRecipe {
+  public abstract readonly kind: string;
+  public readonly source: string;
+
+  constructor(protected readonly options: O) {
+    this.source = options.source;
+  }
+
+  public abstract render(scope: IConstruct, contextDir: string): RenderedRecipe;
+}
+
 /** Options every recipe takes. */
 export interface CommonRecipeOptions {
   /** The build context folder. Relative paths are resolved from the app root (where `cdk8s synth` runs). */

@@ -4,7 +4,7 @@ import { checkCommand, checkPort, looksSecret } from '../../policy/names';
 import { DockerfileStage, execForm, renderDockerfile } from '../dockerfile';
 import {
   argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkEnv, checkHealthCheck, checkPlatforms,
-  checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, healthCheckLine, IImageRecipe, ImageHealthCheck,
+  checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, healthCheckLine, RecipeBase, ImageHealthCheck,
   ImageUser, RenderedRecipe,
 } from '../recipe-base';
 
@@ -107,13 +107,8 @@ const SECRET_ID = /^[A-Za-z0-9_.-]+$/;
 const SAFE_PATH = /^[^\s"'`$\\]+$/;
 
 /** The custom recipe: see `ImageRecipe.custom`. */
-export class CustomRecipe implements IImageRecipe {
+export class CustomRecipe extends RecipeBase<CustomRecipeOptions> {
   public readonly kind = 'custom';
-  public readonly source: string;
-
-  constructor(private readonly options: CustomRecipeOptions) {
-    this.source = options.source;
-  }
 
   public render(scope: IConstruct, _contextDir: string): RenderedRecipe {
     const o = this.options;

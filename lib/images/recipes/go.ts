@@ -4,7 +4,7 @@ import { checkPort } from '../../policy/names';
 import { execForm, renderDockerfile } from '../dockerfile';
 import {
   argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkEnv, checkHealthCheck, checkPlatforms, checkRelativePath,
-  checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, hasFile, healthCheckLine, IImageRecipe, ImageHealthCheck,
+  checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, hasFile, healthCheckLine, RecipeBase, ImageHealthCheck,
   RenderedRecipe,
 } from '../recipe-base';
 
@@ -59,13 +59,8 @@ export interface GoRecipeOptions extends CommonRecipeOptions {
 export const GO_HEALTHCHECK_SOURCE = 'package main;import("net/http";"os";"time");func main(){c:=http.Client{Timeout:3*time.Second};r,e:=c.Get(os.Args[1]);if e!=nil||r.StatusCode<200||r.StatusCode>299{os.Exit(1)}}';
 
 /** The Go recipe: see `ImageRecipe.go`. */
-export class GoRecipe implements IImageRecipe {
+export class GoRecipe extends RecipeBase<GoRecipeOptions> {
   public readonly kind = 'go';
-  public readonly source: string;
-
-  constructor(private readonly options: GoRecipeOptions) {
-    this.source = options.source;
-  }
 
   public render(scope: IConstruct, contextDir: string): RenderedRecipe {
     const o = this.options;

@@ -7,7 +7,7 @@ import { DockerfileModel, DockerfileStage, execForm, renderDockerfile } from '..
 import {
   argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkBuildCommand, checkEnv, checkHealthCheck,
   checkPlatforms, checkRelativePath, checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, hasDir, hasFile, healthCheckInstruction,
-  IImageRecipe, ImageHealthCheck, RenderedRecipe,
+  RecipeBase, ImageHealthCheck, RenderedRecipe,
 } from '../recipe-base';
 
 /** The package managers the Node recipe installs dependencies with. */
@@ -238,13 +238,8 @@ function declaredPackageManager(scope: IConstruct, contextDir: string): { name: 
 }
 
 /** The Node.js recipe: see `ImageRecipe.node`. */
-export class NodeRecipe implements IImageRecipe {
+export class NodeRecipe extends RecipeBase<NodeRecipeOptions> {
   public readonly kind = 'node';
-  public readonly source: string;
-
-  constructor(private readonly options: NodeRecipeOptions) {
-    this.source = options.source;
-  }
 
   public render(scope: IConstruct, contextDir: string): RenderedRecipe {
     const o = this.options;

@@ -4,7 +4,7 @@ import { checkCommand, checkPort } from '../../policy/names';
 import { execForm, renderDockerfile } from '../dockerfile';
 import {
   argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkBuildCommand, checkEnv, checkHealthCheck,
-  checkPlatforms, checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, hasFile, healthCheckLine, IImageRecipe,
+  checkPlatforms, checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, hasFile, healthCheckLine, RecipeBase,
   ImageHealthCheck, RenderedRecipe,
 } from '../recipe-base';
 
@@ -44,13 +44,8 @@ export interface PythonRecipeOptions extends CommonRecipeOptions {
 export const PYTHON_VENV = '/opt/venv';
 
 /** The Python recipe: see `ImageRecipe.python`. */
-export class PythonRecipe implements IImageRecipe {
+export class PythonRecipe extends RecipeBase<PythonRecipeOptions> {
   public readonly kind = 'python';
-  public readonly source: string;
-
-  constructor(private readonly options: PythonRecipeOptions) {
-    this.source = options.source;
-  }
 
   public render(scope: IConstruct, contextDir: string): RenderedRecipe {
     const o = this.options;

@@ -4,7 +4,7 @@ import { checkPort } from '../../policy/names';
 import { DockerfileStage, execForm, renderDockerfile } from '../dockerfile';
 import {
   argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkBuildCommand, checkEnv, checkHealthCheck, checkPlatforms,
-  checkRelativePath, checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, hasFile, healthCheckLine, IImageRecipe,
+  checkRelativePath, checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, hasFile, healthCheckLine, RecipeBase,
   ImageHealthCheck, RenderedRecipe,
 } from '../recipe-base';
 import { NodePackageManager, planNodeInstall } from './node';
@@ -56,13 +56,8 @@ export interface StaticSiteRecipeOptions extends CommonRecipeOptions {
 export const STATIC_SITE_ROOT = '/srv/www';
 
 /** The static-site recipe: see `ImageRecipe.staticSite`. */
-export class StaticSiteRecipe implements IImageRecipe {
+export class StaticSiteRecipe extends RecipeBase<StaticSiteRecipeOptions> {
   public readonly kind = 'static';
-  public readonly source: string;
-
-  constructor(private readonly options: StaticSiteRecipeOptions) {
-    this.source = options.source;
-  }
 
   public render(scope: IConstruct, contextDir: string): RenderedRecipe {
     const o = this.options;
