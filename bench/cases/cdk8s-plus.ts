@@ -14,12 +14,12 @@
  *
  * Arguments: --n=<services> --outdir=<folder to create> --image=<repository:tag>
  */
-import * as crypto from 'crypto';
-import { ApiObject, App, Chart, Duration, JsonPatch, Size, YamlOutputType } from 'cdk8s';
+import { ApiObject, type ApiObjectMetadata, App, Chart, Duration, JsonPatch, Size, YamlOutputType } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct } from 'constructs';
 import { arg, intArg, runCase } from '../support/child';
-import { configOf, ENVIRONMENTS, HEALTH_PATH, hostOf, INGRESS_NAMESPACE, isProduction, PIPELINE, PORT, serviceNames, spreadsAndBudgets, UID } from '../support/model';
+import { configMapName, labels as serviceLabels, namespaceObject, selectorLabels } from '../support/objects';
+import { configOf, ENVIRONMENTS, HEALTH_PATH, hostOf, INGRESS_NAMESPACE, PORT, serviceNames, spreadsAndBudgets, UID } from '../support/model';
 
 /** Builds the bench app with cdk8s-plus-27 only; the caller synthesizes it. */
 export function buildPlusApp(n: number, outdir: string, imageRef: string): App {
@@ -28,34 +28,18 @@ export function buildPlusApp(n: number, outdir: string, imageRef: string): App {
   const names = serviceNames(n);
   for (const [envName, env] of Object.entries(ENVIRONMENTS)) {
     const chart = new Chart(app, envName, { namespace: env.namespace, disableResourceNameHashes: true });
-    const namespace = new kplus.Namespace(chart, 'namespace', {
-      metadata: {
-        name: env.namespace,
-        annotations: { 'prodpath.dev/environment': envName, 'prodpath.dev/production': String(isProduction(envName)) },
-        labels: {
-          'app.kubernetes.io/managed-by': 'prodpath',
-          'app.kubernetes.io/part-of': PIPELINE,
-          'pod-security.kubernetes.io/enforce': 'restricted',
-          'pod-security.kubernetes.io/enforce-version': 'v1.27',
-        },
-      },
-    });
+    // The same metadata as the plain objects (support/objects.ts).
+    const namespace = new kplus.Namespace(chart, 'namespace', { metadata: namespaceObject(envName, env).metadata as ApiObjectMetadata });
     ApiObject.of(namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'), JsonPatch.remove('/spec'));
 
     const availability = spreadsAndBudgets(envName, env);
     for (const name of names) {
       const scope = new Construct(chart, name);
-      const selector = { 'app.kubernetes.io/instance': `${PIPELINE}-${name}`, 'app.kubernetes.io/name': name };
-      const labels = {
-        ...selector,
-        'app.kubernetes.io/component': 'web',
-        'app.kubernetes.io/managed-by': 'prodpath',
-        'app.kubernetes.io/part-of': PIPELINE,
-        'app.kubernetes.io/version': version,
-      };
+      // Label and ConfigMap name values as in the plain objects (support/objects.ts).
+      const selector = selectorLabels(name);
+      const labels = serviceLabels(name, version);
       const data = configOf(name, envName, env);
-      const hash = crypto.createHash('sha256').update(JSON.stringify(Object.entries(data))).digest('hex').slice(0, 10);
-      const configMap = new kplus.ConfigMap(scope, 'config', { metadata: { name: `${name}-config-${hash}`, labels }, data, immutable: true });
+      const configMap = new kplus.ConfigMap(scope, 'config', { metadata: { name: configMapName(name, data), labels }, data, immutable: true });
 
       const probe = (failureThreshold: number, period: number) => kplus.Probe.fromHttpGet(HEALTH_PATH, {
         port: PORT,

@@ -12,24 +12,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { stringify } from 'yaml';
-import { configOf, ENVIRONMENTS, hostOf, PIPELINE, serviceNames, spreadsAndBudgets } from './model';
-import { disruptionBudget, namespaceObject, serviceObjects, topologySpread } from './objects';
+import { configOf, ENVIRONMENTS, hostOf, serviceNames, spreadsAndBudgets } from './model';
+import { disruptionBudget, labels, namespaceObject, serviceObjects, topologySpread } from './objects';
 
 const KUSTOMIZATION = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization' };
 
 function literals(data: Readonly<Record<string, string>>): string[] {
   return Object.entries(data).map(([k, v]) => `${k}=${v}`);
-}
-
-function labelsOf(service: string, version: string): Record<string, string> {
-  return {
-    'app.kubernetes.io/component': 'web',
-    'app.kubernetes.io/instance': `${PIPELINE}-${service}`,
-    'app.kubernetes.io/managed-by': 'prodpath',
-    'app.kubernetes.io/name': service,
-    'app.kubernetes.io/part-of': PIPELINE,
-    'app.kubernetes.io/version': version,
-  };
 }
 
 /**
@@ -53,7 +42,7 @@ export function writeKustomizeTree(root: string, n: number, imageRef: string): s
     configMapGenerator: names.map((s) => ({
       name: `${s}-config`,
       literals: literals(configOf(s, baseEnvName, baseEnv)),
-      options: { labels: labelsOf(s, version) },
+      options: { labels: labels(s, version) },
     })),
   }, { lineWidth: 0 }));
 
@@ -81,7 +70,7 @@ export function writeKustomizeTree(root: string, n: number, imageRef: string): s
         name: `${s}-config`,
         behavior: 'replace',
         literals: literals(configOf(s, envName, env)),
-        options: { labels: labelsOf(s, version) },
+        options: { labels: labels(s, version) },
       })),
       patches: [...names.map((s) => ({
         target: { group: 'networking.k8s.io', version: 'v1', kind: 'Ingress', name: s },

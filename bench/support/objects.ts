@@ -19,11 +19,13 @@ export function configMapName(service: string, data: Readonly<Record<string, str
   return `${service}-config-${crypto.createHash('sha256').update(JSON.stringify(sorted)).digest('hex').slice(0, 10)}`;
 }
 
-function selectorLabels(service: string): Record<string, string> {
+/** The labels prodpath selects a service's pods by. */
+export function selectorLabels(service: string): Record<string, string> {
   return { 'app.kubernetes.io/instance': `${PIPELINE}-${service}`, 'app.kubernetes.io/name': service };
 }
 
-function labels(service: string, version: string): Record<string, string> {
+/** The recommended labels prodpath gives every object of a web service. */
+export function labels(service: string, version: string): Record<string, string> {
   return {
     'app.kubernetes.io/component': 'web',
     'app.kubernetes.io/instance': `${PIPELINE}-${service}`,
