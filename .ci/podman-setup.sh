@@ -131,6 +131,17 @@ export CONTAINERS_CONF="$conf"
 # shellcheck disable=SC2086 # PODMAN_FLAGS is a list of plain words.
 p() { podman $podman_flags "$@"; }
 
+# import_rootfs DIR IMAGE [--change ...]: replaces IMAGE with the root filesystem in DIR, with a
+# default PATH and the given Dockerfile-style changes.
+import_rootfs() {
+  local dir="$1" image="$2"
+  shift 2
+  p rmi -f "$image" >/dev/null 2>&1 || true
+  tar -C "$dir" --numeric-owner -cf - . | p import --quiet \
+    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+    "$@" - "$image" >/dev/null
+}
+
 # --- 3. base image localhost/node:20-slim ---------------------------------------------
 node_bin="$(command -v node || true)"
 [ -n "$node_bin" ] || die "node is not installed on this machine"
@@ -210,15 +221,12 @@ else
   log "warning: no $ca_bundle on the host; npm in builds may fail TLS checks"
 fi
 
-p rmi -f "$BASE_IMAGE" >/dev/null 2>&1 || true
-tar -C "$r" --numeric-owner -cf - . | p import --quiet \
-  --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+import_rootfs "$r" "$BASE_IMAGE" \
   --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
   --change 'ENV NPM_CONFIG_UPDATE_NOTIFIER=false' \
   --change "ENV NODE_VERSION=${node_version#v}" \
   --change "LABEL io.prodpath.node-version=${node_version}" \
-  --change 'CMD ["node"]' \
-  - "$BASE_IMAGE" >/dev/null
+  --change 'CMD ["node"]'
 
 # Smoke checks: node and npm run inside the image.
 out="$(p run --rm --pull=never --network none "$BASE_IMAGE" sh -c \
@@ -269,13 +277,10 @@ deb ${DEBIAN_MIRROR} bookworm-updates main
 deb ${DEBIAN_MIRROR%/debian}/debian-security bookworm-security main
 EOF
   rm -rf "$dir"/rootfs/var/cache/apt/archives/*.deb "$dir"/rootfs/var/lib/apt/lists/*
-  p rmi -f "$DEBIAN_IMAGE" >/dev/null 2>&1 || true
-  tar -C "$dir/rootfs" --numeric-owner -cf - . | p import --quiet \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  import_rootfs "$dir/rootfs" "$DEBIAN_IMAGE" \
     --change 'ENV LANG=C.UTF-8' \
     --change "LABEL io.prodpath.recipe-images=${RECIPE_IMAGES_VERSION}" \
-    --change 'CMD ["bash"]' \
-    - "$DEBIAN_IMAGE" >/dev/null
+    --change 'CMD ["bash"]'
   rm -rf "$dir"
 }
 
@@ -309,13 +314,10 @@ make_busybox_image() {
   printf 'root:x:0:\nnogroup:x:65534:\n' >"$r/etc/group"
   local version
   version="$("$r/bin/busybox" 2>&1 | head -n 1 | grep -o 'v[0-9.]*' || true)"
-  p rmi -f localhost/busybox:1.36 >/dev/null 2>&1 || true
-  tar -C "$r" --numeric-owner -cf - . | p import --quiet \
-    --change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin' \
+  import_rootfs "$r" localhost/busybox:1.36 \
     --change "LABEL io.prodpath.recipe-images=${RECIPE_IMAGES_VERSION}" \
     --change "LABEL io.prodpath.busybox-version=${version}" \
-    --change 'CMD ["sh"]' \
-    - localhost/busybox:1.36 >/dev/null
+    --change 'CMD ["sh"]'
   rm -rf "$dir"
 }
 
