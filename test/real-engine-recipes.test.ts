@@ -18,11 +18,12 @@ import { buildCatalog } from '../examples/python/main';
 import { buildDocs } from '../examples/static/main';
 import { healthcheck, listFilesInImage, podman, podmanStatus, removeContainer, removeImage, runContainer, waitForHttp } from './support/podman';
 import { find, manifests, tempDir } from './support/synth';
+import { describeWhenReady, type ToolStatus } from './support/ready';
 
 const REPO = path.resolve(__dirname, '..');
 const RECIPE_BASES = ['localhost/python:3.11-slim', 'localhost/golang:1.23-bookworm', 'localhost/busybox:1.36'];
 
-function status(): { available: true } | { available: false; reason: string } {
+function status(): ToolStatus {
   const s = podmanStatus();
   if (!s.available) {
     return s;
@@ -32,14 +33,7 @@ function status(): { available: true } | { available: false; reason: string } {
 }
 
 const ready = status();
-if (!ready.available) {
-  if (process.env.CI) {
-    throw new Error(`the recipe real-engine test must run in CI, but podman is not ready: ${ready.reason}`);
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`Skipping the recipe real-engine test: ${ready.reason}`);
-}
-const maybe = ready.available ? describe : describe.skip;
+const maybe = describeWhenReady('the recipe real-engine test', ready);
 
 /** A folder holding a `podman` that runs the real one with the private store of .ci/podman-setup.sh. */
 function podmanWrapper(): string {

@@ -8,19 +8,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { buildImage, healthcheck, listFilesInImage, podmanStatus, removeContainer, removeImage, runContainer, waitForHttp } from './support/podman';
 import { tempDir } from './support/synth';
+import { describeWhenReady } from './support/ready';
 
 const REPO = path.resolve(__dirname, '..');
 const DIST = path.join(REPO, 'dist');
 const status = podmanStatus();
 
-if (!status.available) {
-  if (process.env.CI) {
-    throw new Error(`the real-engine test must run in CI, but podman is not ready: ${status.reason}`);
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`Skipping the real-engine test: ${status.reason}`);
-}
-const maybe = status.available ? describe : describe.skip;
+const maybe = describeWhenReady('the real-engine test', status);
 
 maybe('the example image, built and run with podman', () => {
   const meta = JSON.parse(fs.readFileSync(path.join(DIST, 'images/api/image.json'), 'utf8'));

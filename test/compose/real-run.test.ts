@@ -17,16 +17,10 @@ import { App } from '../../lib';
 import { buildShop } from '../../examples/shop/main';
 import { buildImage, podman, podmanCompose, podmanComposeStatus, removeImage, waitForHttp, waitUntilHealthy } from '../support/podman';
 import { tempDir } from '../support/synth';
+import { describeWhenReady } from '../support/ready';
 
 const status = podmanComposeStatus();
-if (!status.available) {
-  if (process.env.CI) {
-    throw new Error(`the Compose real-run test must run in CI, but it cannot: ${status.reason}`);
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`Skipping the Compose real-run test: ${status.reason}`);
-}
-const maybe = status.available ? describe : describe.skip;
+const maybe = describeWhenReady('the Compose real-run test', status);
 
 /** Whether nothing listens on 127.0.0.1:port. */
 function portFree(port: number): Promise<boolean> {

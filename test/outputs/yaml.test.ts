@@ -5,6 +5,7 @@ import { Yaml } from 'cdk8s';
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
 import { stringifyDocument, stringifyDocumentFast, stringifyDocuments } from '../../lib/outputs/yaml';
+import { describeWhenReady } from '../support/ready';
 import { document, jsonArbitraries, MULTILINE, TRICKY } from '../support/yaml-arbitraries';
 
 /**
@@ -111,11 +112,8 @@ describe('the fast YAML writer', () => {
 });
 
 /** PyYAML, a YAML 1.1 reader (podman-compose, Ansible and many Kubernetes scripts read manifests with it). */
-const pyyaml = (() => {
-  const r = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' });
-  return r.status === 0;
-})();
-const describePyyaml = pyyaml || process.env.CI === 'true' ? describe : describe.skip;
+const describePyyaml = describeWhenReady('the PyYAML read-back test', spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' }).status === 0
+  ? { available: true } : { available: false, reason: 'python3 with the yaml module (python3-yaml) is not installed' });
 
 describePyyaml('the fast YAML writer, read by PyYAML', () => {
   test('every written document reads back as the same data', () => {
@@ -132,8 +130,8 @@ describePyyaml('the fast YAML writer, read by PyYAML', () => {
 });
 
 /** kubectl's kustomize: kyaml, on go-yaml v3 (a YAML 1.2 reader), reads the files and writes them again. */
-const kubectl = spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0;
-const describeKubectl = kubectl || process.env.CI === 'true' ? describe : describe.skip;
+const describeKubectl = describeWhenReady('the kubectl kustomize read-back test', spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status === 0
+  ? { available: true } : { available: false, reason: 'kubectl is not installed' });
 
 describeKubectl('the fast YAML writer, read by kubectl kustomize', () => {
   test('every string value reaches kustomize\'s output unchanged (cdk8s\'s writer loses "0o17" and blank lines)', () => {

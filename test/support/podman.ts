@@ -18,6 +18,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
+import type { ToolStatus } from './ready';
 
 /** The base image `.ci/podman-setup.sh` makes; `FROM node:20-slim` resolves to it. */
 export const BASE_IMAGE = 'localhost/node:20-slim';
@@ -68,7 +69,7 @@ function readPodmanEnv(): PodmanEnv | string {
  * has written `$PRODPATH_PODMAN_DIR/env.sh`, and `localhost/node:20-slim` is in the
  * private store. When not, `reason` says what is missing.
  */
-export function podmanStatus(): { available: true } | { available: false; reason: string } {
+export function podmanStatus(): ToolStatus {
   const { CONTAINERS_CONF: _ignored, ...cleanEnv } = process.env;
   const version = spawnSync('podman', ['--version'], { encoding: 'utf8', env: cleanEnv });
   if (version.error || version.status !== 0) {
@@ -325,7 +326,7 @@ export const POSTGRES_STANDIN = 'localhost/postgres:16-bookworm';
  * Whether the Compose real-run test can run: podman is ready ({@link podmanStatus}),
  * `podman-compose` is installed and the Postgres stand-in is in the private store.
  */
-export function podmanComposeStatus(): { available: true } | { available: false; reason: string } {
+export function podmanComposeStatus(): ToolStatus {
   const base = podmanStatus();
   if (!base.available) {
     return base;

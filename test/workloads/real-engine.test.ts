@@ -9,19 +9,13 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
 import { buildImage, podman, podmanStatus, removeContainer, removeImage } from '../support/podman';
+import { describeWhenReady } from '../support/ready';
 
 const REPO = path.resolve(__dirname, '..', '..');
 const DIST = path.join(REPO, 'dist');
 const status = podmanStatus();
 
-if (!status.available) {
-  if (process.env.CI) {
-    throw new Error(`the workloads real-engine test must run in CI, but podman is not ready: ${status.reason}`);
-  }
-  // eslint-disable-next-line no-console
-  console.warn(`Skipping the workloads real-engine test: ${status.reason}`);
-}
-const maybe = status.available ? describe : describe.skip;
+const maybe = describeWhenReady('the workloads real-engine test', status);
 
 maybe('the example workloads, run with podman as their pods run them', () => {
   const meta = JSON.parse(fs.readFileSync(path.join(DIST, 'images/api/image.json'), 'utf8'));
