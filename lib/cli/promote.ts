@@ -13,12 +13,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IMAGE_FILES } from '../images/image';
 import { DigestLock, EnvironmentPin, isDigest, LOCK_FILE_NAME, updateLockFile } from '../lock/lock';
-
-/** Where the command writes. */
-export interface PromoteIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
+import { isWrittenReason } from '../policy/names';
+import type { CliIo } from './io';
 
 /** Options of {@link promote}, one per command-line argument or flag. */
 export interface PromoteOptions {
@@ -78,13 +74,13 @@ const FORCE_FIX = 'pass --force --reason "<why>" to record the exception in the 
  * Runs `prodpath promote`. Every pin is checked before the lock is written, once, atomically.
  * @throws PromoteInputError on bad input or a refused promotion (nothing is written)
  */
-export function promote(options: PromoteOptions, io: PromoteIo): PromotedPin[] {
+export function promote(options: PromoteOptions, io: CliIo): PromotedPin[] {
   const dist = path.resolve(options.dist ?? 'dist');
   const root = path.resolve(options.root ?? path.dirname(dist));
   const lockName = options.lock ?? LOCK_FILE_NAME;
   const lockFile = path.resolve(root, lockName);
   const force = options.force === true;
-  if (force && (options.reason === undefined || options.reason.trim().length < 10)) {
+  if (force && !isWrittenReason(options.reason)) {
     throw new PromoteInputError('--force needs --reason "<why>" of at least 10 characters; it is recorded in the pin for reviewers.');
   }
   if (!force && options.reason !== undefined) {

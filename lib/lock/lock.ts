@@ -33,6 +33,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { ValidationError, ValidationProblem } from '../policy/errors';
+import { isWrittenReason } from '../policy/names';
 import { KNOWN_PLATFORMS } from '../images/recipe-base';
 
 /** The lock file's default name, at the app root. */
@@ -224,14 +225,7 @@ export class DigestLock {
 
   /** Every pin, sorted by environment, then repository. */
   public pins(): PinEntry[] {
-    const out: PinEntry[] = [];
-    for (const environment of [...this.byEnvironment.keys()].sort()) {
-      const repos = this.byEnvironment.get(environment)!;
-      for (const repository of [...repos.keys()].sort()) {
-        out.push({ environment, repository, ...repos.get(repository)! });
-      }
-    }
-    return out;
+    return sortedEntries(this.byEnvironment, (environment, repository, pin) => ({ environment, repository, ...pin }));
   }
 
   /** A lock that also records (or replaces) one pin; the pin is validated like a read one. */
@@ -256,14 +250,7 @@ export class DigestLock {
 
   /** Every entry, sorted by repository, then tag. */
   public entries(): LockEntry[] {
-    const out: LockEntry[] = [];
-    for (const repository of [...this.byRepository.keys()].sort()) {
-      const tags = this.byRepository.get(repository)!;
-      for (const tag of [...tags.keys()].sort()) {
-        out.push({ repository, tag, ...tags.get(tag)! });
-      }
-    }
-    return out;
+    return sortedEntries(this.byRepository, (repository, tag, image) => ({ repository, tag, ...image }));
   }
 
   /** How many builds the lock records. */
@@ -390,7 +377,7 @@ function parsePins(pins: any, fail: Fail): Map<string, Map<string, EnvironmentPi
         fail(`${where}.revision`, p.revision, 'revision is the git commit (hex) whose lock the pin was restored from', again);
       }
       if (p.forced !== undefined && (!isObject(p.forced) || Object.keys(p.forced).join() !== 'reason'
-        || typeof p.forced.reason !== 'string' || p.forced.reason.trim().length < 10)) {
+        || !isWrittenReason(p.forced.reason))) {
         fail(`${where}.forced`, p.forced, 'forced is { "reason": "<why>" } with a reason of at least 10 characters', again);
       }
       byRepo.set(repository, {
@@ -420,4 +407,12 @@ function sortKeys(value: unknown): unknown {
     return out;
   }
   return value;
+}
+
+/** The values of a two-level map, in order of the outer key, then the inner key, as `entry` makes them. */
+function sortedEntries<V, E>(map: ReadonlyMap<string, ReadonlyMap<string, V>>, entry: (outer: string, inner: string, value: V) => E): E[] {
+  return [...map.keys()].sort().flatMap((outer) => {
+    const inner = map.get(outer)!;
+    return [...inner.keys()].sort().map((key) => entry(outer, key, inner.get(key)!));
+  });
 }

@@ -4,6 +4,7 @@ import { Environment } from '../environments/environment';
 import { describeObject, diffManifests, escapePointer, FieldChange, ManifestObject, ObjectDiff, pointerSegments } from '../diff/semantic-diff';
 import { maskValue } from '../diff/mask';
 import { describe, ValidationError } from '../policy/errors';
+import { isWrittenReason } from '../policy/names';
 import { Finding, PolicyRule } from '../policy/rules';
 import { DECLARED_DIFFERENCES, declaredBy, DeclaredDifference, matchPointer } from './declared';
 
@@ -82,7 +83,7 @@ export class Parity {
         fix: 'use a pointer such as "/spec/template/spec/containers/0/command"',
       });
     }
-    if (typeof reason !== 'string' || reason.trim().length < 10) {
+    if (!isWrittenReason(reason)) {
       throw new ValidationError(scope, {
         field: 'reason',
         value: reason,

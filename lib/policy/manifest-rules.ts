@@ -3,7 +3,7 @@
  * objects of one environment at a time (some rules look across objects: a Deployment and
  * its PodDisruptionBudget, HorizontalPodAutoscaler or NetworkPolicy).
  */
-import { looksSecret } from './names';
+import { isWrittenReason, looksSecret } from './names';
 import { EXEMPTION_PREFIX, Finding, ObjectRef, PolicyRule, Severity } from './rules';
 import { isKnownKind, validateManifest } from './schema/validate';
 
@@ -140,7 +140,7 @@ export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestCo
     }
 
     for (const [key, reason] of Object.entries(annotations)) {
-      if (key.startsWith(EXEMPTION_PREFIX) && (typeof reason !== 'string' || reason.trim().length < 10)) {
+      if (key.startsWith(EXEMPTION_PREFIX) && !isWrittenReason(reason)) {
         report(R.schema, `the exemption ${key} has no written reason (got ${JSON.stringify(reason)})`, 'give the reason in a sentence: Policy.exempt(scope, rule, \'why this is safe\')', `/metadata/annotations/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
       }
     }

@@ -180,3 +180,14 @@ const SECRET_LOOKING = /password|passwd|secret|token|api_?key|credential|private
 export function looksSecret(name: string): boolean {
   return SECRET_LOOKING.test(name) && !/_(HOST|PORT|FILE)$/i.test(name);
 }
+
+/**
+ * The shortest written reason prodpath accepts where a person overrides a check (a policy
+ * exemption, a parity difference, a forced promotion): it is recorded for reviewers.
+ */
+export const MIN_REASON_LENGTH = 10;
+
+/** Whether `value` is a written reason: a string of at least {@link MIN_REASON_LENGTH} characters once trimmed. */
+export function isWrittenReason(value: unknown): value is string {
+  return typeof value === 'string' && value.trim().length >= MIN_REASON_LENGTH;
+}

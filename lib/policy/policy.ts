@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { DOCKERFILE_RULES } from './dockerfile-rules';
 import { ValidationError } from './errors';
+import { isWrittenReason } from './names';
 import { DIGEST_RULE } from './image-rules';
 import { MANIFEST_RULES } from './manifest-rules';
 import { EXEMPTION_PREFIX, PolicyRule } from './rules';
@@ -45,7 +46,7 @@ export class Policy {
         fix: 'fix the object or the recipe instead',
       });
     }
-    if (typeof reason !== 'string' || reason.trim().length < 10) {
+    if (!isWrittenReason(reason)) {
       throw new ValidationError(scope, {
         field: 'reason',
         value: reason,
