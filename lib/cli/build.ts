@@ -7,12 +7,7 @@ import * as path from 'path';
 import { ContainerEngine, EngineError, registryHost, registryUnreachable } from '../images/engine';
 import { readSynthesizedImages, SynthesizedImagesError } from '../images/synthesized';
 import { DigestLock, LOCK_FILE_NAME, updateLockFile } from '../lock/lock';
-
-/** Where the command writes progress. */
-export interface BuildIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
+import type { CliIo } from './io';
 
 /** Options of {@link buildImages}, one per command-line flag. */
 export interface BuildCommandOptions {
@@ -75,7 +70,7 @@ export class BuildFailedError extends Error {
  * registry's digest. Without `push`, the local digest is recorded (marked `pushed: false`),
  * unless the lock already holds a pushed digest for the same content.
  */
-export async function buildImages(options: BuildCommandOptions, io: BuildIo): Promise<BuiltImage[]> {
+export async function buildImages(options: BuildCommandOptions, io: CliIo): Promise<BuiltImage[]> {
   const dist = path.resolve(options.dist ?? 'dist');
   const root = path.resolve(options.root ?? path.dirname(dist));
   const lockFile = path.resolve(root, options.lock ?? LOCK_FILE_NAME);

@@ -7,12 +7,7 @@ import * as fs from 'fs';
 import { diffToJson, EnvironmentChange, formatMarkdown, formatText, counts } from '../diff/format';
 import { DiffInputError, listEnvironments, readEnvironment, readEnvironmentsAtRef } from '../diff/sources';
 import { diffManifests, ManifestObject } from '../diff/semantic-diff';
-
-/** Where the command writes. */
-export interface DiffIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
+import type { CliIo } from './io';
 
 /** Options of {@link diffCommand}. */
 export interface DiffCommandOptions {
@@ -44,7 +39,7 @@ export function shouldColor(option: boolean | undefined, env: NodeJS.ProcessEnv 
  * @returns the exit code: 0 (differences are not failures)
  * @throws DiffInputError on a missing folder or environment, a bad revision, or unreadable YAML
  */
-export function diffCommand(environments: readonly string[], options: DiffCommandOptions, io: DiffIo): number {
+export function diffCommand(environments: readonly string[], options: DiffCommandOptions, io: CliIo): number {
   const dist = options.dist ?? 'dist';
   if (options.against !== undefined) {
     return diffAgainst(dist, options.against, environments, options, io);
@@ -73,7 +68,7 @@ export function diffCommand(environments: readonly string[], options: DiffComman
   return 0;
 }
 
-function diffAgainst(dist: string, ref: string, only: readonly string[], options: DiffCommandOptions, io: DiffIo): number {
+function diffAgainst(dist: string, ref: string, only: readonly string[], options: DiffCommandOptions, io: CliIo): number {
   const before = readEnvironmentsAtRef(dist, ref);
   const now = fs.existsSync(dist) ? listEnvironments(dist) : [];
   let names = [...new Set([...before.keys(), ...now])].sort();

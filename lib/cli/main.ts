@@ -8,17 +8,9 @@ import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
 import { diffCommand, shouldColor } from './diff';
 import { promote } from './promote';
+import { type CliIo, STD_IO } from './io';
 
-/** Where the command writes; tests pass their own. */
-export interface CliIo {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
-
-const STD_IO: CliIo = {
-  out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`),
-};
+export type { CliIo } from './io';
 
 /** Builds the command-line program. */
 export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void = (c) => { process.exitCode = c; }): Command {
