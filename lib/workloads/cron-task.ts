@@ -123,10 +123,7 @@ export class CronTask extends Workload {
       failedJobsRetained: failed,
       backoffLimit,
       activeDeadline: Duration.seconds(timeout),
-      select: false,
-      podMetadata: { labels: { ...this.labels } },
-      automountServiceAccountToken: false,
-      securityContext: this.podSecurityContext(),
+      ...this.podBaseline(),
       containers: [this.mainContainerProps({})],
     });
     const obj = ApiObject.of(this.cronJob);

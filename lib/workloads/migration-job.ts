@@ -117,10 +117,7 @@ export class MigrationJob extends Workload {
       backoffLimit,
       activeDeadline: Duration.seconds(timeout),
       ttlAfterFinished: Duration.seconds(ttl),
-      select: false,
-      podMetadata: { labels: { ...this.labels } },
-      automountServiceAccountToken: false,
-      securityContext: this.podSecurityContext(),
+      ...this.podBaseline(),
       containers: [this.mainContainerProps({})],
     });
     const obj = ApiObject.of(this.job);

@@ -170,10 +170,7 @@ export class StatefulService extends Workload implements IConnectable {
       metadata: { name: this.name, labels: { ...this.labels } },
       service: this.service,
       replicas: this.replicas,
-      select: false,
-      podMetadata: { labels: { ...this.labels } },
-      automountServiceAccountToken: false,
-      securityContext: this.podSecurityContext(),
+      ...this.podBaseline(),
       terminationGracePeriod: drain.terminationGracePeriod,
       containers: [this.mainContainerProps({
         ports: [{ number: this.port, name: portName }],

@@ -513,10 +513,7 @@ export abstract class Workload extends Construct implements IWorkload {
     const deployment = new kplus.Deployment(this, 'deployment', {
       metadata: { name: this.name, labels: { ...this.labels } },
       replicas: scaling.replicas,
-      select: false,
-      podMetadata: { labels: { ...this.labels } },
-      automountServiceAccountToken: false,
-      securityContext: this.podSecurityContext(),
+      ...this.podBaseline(),
       strategy: rollout.strategy,
       progressDeadline: rollout.progressDeadline,
       minReady: rollout.minReady,
@@ -546,9 +543,18 @@ export abstract class Workload extends Construct implements IWorkload {
     return { disruptionBudget };
   }
 
-  /** The pod security context for this workload's image. @internal */
-  protected podSecurityContext(): kplus.PodSecurityContextProps {
-    return podSecurityContext(this.image.user);
+  /**
+   * The pod settings every workload's controller shares: selected by its own stable labels
+   * (not cdk8s-plus's path-derived one), no service-account token, the restricted security
+   * context for its image's user. @internal
+   */
+  protected podBaseline(): Pick<kplus.WorkloadProps, 'select' | 'podMetadata' | 'automountServiceAccountToken' | 'securityContext'> {
+    return {
+      select: false,
+      podMetadata: { labels: { ...this.labels } },
+      automountServiceAccountToken: false,
+      securityContext: podSecurityContext(this.image.user),
+    };
   }
 
   private addRule(rules: Rule[], rule: Rule): void {
