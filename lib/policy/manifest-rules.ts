@@ -3,6 +3,7 @@
  * objects of one environment at a time (some rules look across objects: a Deployment and
  * its PodDisruptionBudget, HorizontalPodAutoscaler or NetworkPolicy).
  */
+import { limitViolations } from './name-limits';
 import { isWrittenReason, looksSecret } from './names';
 import { EXEMPTION_PREFIX, Finding, ObjectRef, PolicyRule, Severity } from './rules';
 import { isKnownKind, validateManifest } from './schema/validate';
@@ -28,6 +29,7 @@ const PSS = 'Pod Security Standards "restricted"';
 /** Every manifest rule, by key. Ids are stable: exemption annotations name them. */
 export const MANIFEST_RULES = {
   schema: { id: 'schema-valid', rationale: 'every object must be a valid Kubernetes 1.27 object with no unknown fields', source: 'Kubernetes OpenAPI (kubeconform -strict)', exemptible: false },
+  limits: { id: 'within-cluster-limits', rationale: 'the API server and its controllers refuse names, label values and objects over their limits (63-character labels, 52-character CronJobs and StatefulSets, 15-character port names, 1 MiB objects)', source: 'Kubernetes apimachinery validation', exemptible: false },
   runAsNonRoot: { id: 'run-as-non-root', rationale: 'a container that runs as root owns its node when it escapes', source: PSS },
   highUid: { id: 'run-as-high-uid', rationale: 'numeric runAsUser and runAsGroup of at least 10000 do not collide with users on the node', source: 'kube-score' },
   privilegeEscalation: { id: 'no-privilege-escalation', rationale: 'setuid binaries must not gain more privileges than the process has', source: PSS },
@@ -137,6 +139,9 @@ export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestCo
       }
     } else if (typeof obj?.apiVersion !== 'string' || typeof obj?.kind !== 'string' || BUILT_IN_GROUP.test(obj.apiVersion)) {
       report(R.schema, `${obj?.apiVersion ?? '(no apiVersion)'} ${obj?.kind ?? '(no kind)'} is not a Kubernetes 1.27 kind prodpath knows`, 'use a current apiVersion, such as apps/v1 for Deployment or policy/v1 for PodDisruptionBudget');
+    }
+    for (const v of limitViolations(obj)) {
+      report(R.limits, v.message, v.fix, v.where);
     }
 
     for (const [key, reason] of Object.entries(annotations)) {

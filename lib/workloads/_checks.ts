@@ -1,6 +1,5 @@
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../policy/errors';
-import { checkDns1035Label } from '../policy/names';
 
 /**
  * Checks of workload values that lib/policy/names.ts does not have: cron schedules, time
@@ -18,22 +17,6 @@ export function checkSeconds(scope: IConstruct, field: string, value: unknown, m
     });
   }
   return value;
-}
-
-/**
- * Checks the name of a CronJob (or of anything whose controller appends a suffix to make pod
- * or Job names): a DNS-1035 label of at most `max` characters.
- */
-export function checkSuffixedName(scope: IConstruct, field: string, value: unknown, max: number, why: string): string {
-  if (max < 63 && typeof value === 'string' && value.length > max && /^[a-z]([-a-z0-9]*[a-z0-9])?$/.test(value)) {
-    throw new ValidationError(scope, {
-      field,
-      value,
-      rule: `must be at most ${max} characters (${why}), and this name has ${value.length}`,
-      fix: `use a shorter name, such as "${value.slice(0, Math.min(max, 20)).replace(/-+$/, '')}"`,
-    });
-  }
-  return checkDns1035Label(scope, field, value, max);
 }
 
 const LABEL_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;

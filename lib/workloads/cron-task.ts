@@ -85,8 +85,8 @@ export class CronTask extends Workload {
   constructor(scope: Construct, id: string, props: CronTaskProps) {
     super(scope, id, props, {
       component: 'job',
-      maxNameLength: 52,
-      nameLimitReason: 'the CronJob controller appends 11 characters to name its Jobs, which must stay within 63',
+      kind: 'CronTask',
+      derivedNames: [{ what: 'name of the Jobs the CronJob controller makes (<name>-<10 digits>)', of: (n) => `${n}-0123456789`, max: 63 }],
       commandExample: '["node", "dist/cleanup.js"]',
     });
     this.schedule = checkCronSchedule(this, 'schedule', props.schedule);

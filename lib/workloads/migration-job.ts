@@ -80,8 +80,11 @@ export class MigrationJob extends Workload {
   constructor(scope: Construct, id: string, props: MigrationJobProps) {
     super(scope, id, props, {
       component: 'migration',
-      maxNameLength: 52,
-      nameLimitReason: 'the Job is named <name>-<10 hex digits of its content hash>, which must stay within 63',
+      kind: 'MigrationJob',
+      derivedNames: [
+        { what: 'Job name (<name>-<10 hex of its content>)', of: (n) => `${n}-0123456789`, max: 63 },
+        { what: 'name of the init container that waits for it (wait-<name>)', of: (n) => `wait-${n}`, max: 63 },
+      ],
       commandExample: '["node", "dist/migrate.js"]',
     });
     if (props.command === undefined) {

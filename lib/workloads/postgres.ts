@@ -120,7 +120,7 @@ export class Postgres extends StatefulService {
       disruptionBudget: props.disruptionBudget,
       topologySpread: props.topologySpread,
       drain: { terminationGracePeriodSeconds: 60, ...(props.drain ?? {}) },
-    }, { component: 'database', startupSeconds: 300 });
+    }, { component: 'database', startupSeconds: 300, kind: 'Postgres' });
     for (const [field, value] of [['database', database], ['user', user]] as const) {
       if (!IDENTIFIER.test(value)) {
         throw new ValidationError(this, {

@@ -86,6 +86,8 @@ export interface StatefulServiceOptions {
   readonly component?: WorkloadComponent;
   /** @default 60 */
   readonly startupSeconds?: number;
+  /** The kind in messages. @default 'StatefulService' */
+  readonly kind?: string;
 }
 
 /**
@@ -113,7 +115,11 @@ export class StatefulService extends Workload implements IConnectable {
   public readonly writableDirs: readonly { readonly path: string; readonly memory: boolean; readonly sizeLimit: string }[];
 
   constructor(scope: Construct, id: string, props: StatefulServiceProps, options: StatefulServiceOptions = {}) {
-    super(scope, id, props, { component: options.component ?? 'database' });
+    super(scope, id, props, {
+      component: options.component ?? 'database',
+      kind: options.kind ?? 'StatefulService',
+      derivedNames: [{ what: 'label controller-revision-hash the StatefulSet controller writes (<name>-<10 characters>)', of: (n) => `${n}-0123456789`, max: 63 }],
+    });
     const env = this.environment;
     const storage = checkStorage(this, props.storage, env.settings.storageClassName);
     this.port = checkPort(this, 'port', props.port ?? this.image.port);

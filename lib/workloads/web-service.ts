@@ -109,7 +109,7 @@ export class WebService extends Workload implements IConnectable {
   public readonly disruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
 
   constructor(scope: Construct, id: string, props: WebServiceProps) {
-    super(scope, id, props, { component: 'web' });
+    super(scope, id, props, { component: 'web', kind: 'WebService', derivedNames: [{ what: 'TLS Secret name (<name>-tls)', of: (n) => `${n}-tls`, max: 253 }] });
     const env = this.environment;
     this.port = checkPort(this, 'port', props.port ?? this.image.port ?? 8080);
     if (this.image.port !== undefined && this.image.port !== this.port) {

@@ -59,7 +59,7 @@ export class Worker extends Workload {
   public readonly disruptionBudget?: kplus.k8s.KubePodDisruptionBudget;
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
-    super(scope, id, props, { component: 'worker', commandExample: '["node", "dist/worker.js"]' });
+    super(scope, id, props, { component: 'worker', kind: 'Worker', commandExample: '["node", "dist/worker.js"]' });
     const health = props.health as Partial<{ exec: readonly string[]; tcpPort: number }> | undefined;
     const fix = 'use health: { exec: ["node", "dist/worker.js", "--check"] } or health: { tcpPort: 9090 }';
     if (typeof health !== 'object' || health === null || (health.exec === undefined) === (health.tcpPort === undefined)) {

@@ -6,9 +6,10 @@ import type { Image } from '../images/image';
 import type { ImageUser } from '../images/recipe';
 import { ValidationError } from '../policy/errors';
 import { checkCommand, checkEnvName, checkPort } from '../policy/names';
-import { checkLabels, checkSuffixedName, envPrefix } from './_checks';
+import { checkLabels, envPrefix } from './_checks';
 import { checkConfig, contentHash } from './_config';
 import { ResolvedImage, resolveImage } from './_image';
+import { checkWorkloadName, commonDerivedNames, DerivedName } from './_names';
 import { addContainerEnv, ContainerExtras, containerProps, ContainerSpec, EnvVar, hardenPodSpec, NamedPortProbes, patchContainer, podSecurityContext, SecretFile } from './_pod';
 import { addAutoscaler, addDisruptionBudget, addTopologySpread, resolveDrain, resolveRollout, resolveScaling, Scaling } from './_availability';
 import { AutoscaleProps, AvailabilityProps, RolloutProps } from './availability';
@@ -183,10 +184,10 @@ export interface WorkloadProps {
 /** Options subclasses give the {@link Workload} constructor. @internal */
 export interface WorkloadOptions {
   readonly component: WorkloadComponent;
-  /** @default 63 */
-  readonly maxNameLength?: number;
-  /** Why the name is limited, when it is limited below 63. @default 'a Kubernetes name' */
-  readonly nameLimitReason?: string;
+  /** The kind in messages, such as 'CronTask'. */
+  readonly kind: string;
+  /** Names the kind derives from the workload name besides the common ones. @default [] */
+  readonly derivedNames?: readonly DerivedName[];
   /** The command example in messages. @default '["node", "dist/server.js"]' */
   readonly commandExample?: string;
 }
@@ -264,8 +265,7 @@ export abstract class Workload extends Construct implements IWorkload {
     Object.defineProperty(this, WORKLOAD_SYMBOL, { value: true });
     this.environment = Environment.of(this);
     const env = this.environment;
-    const max = options.maxNameLength ?? 63;
-    this.name = checkSuffixedName(this, 'name', props.name ?? id, max, options.nameLimitReason ?? 'a Kubernetes name');
+    this.name = checkWorkloadName(this, 'name', props.name ?? id, options.kind, [...commonDerivedNames(env), ...(options.derivedNames ?? [])]);
     this.image = resolveImage(this, env, props.image);
     const resources = resolveResources(this, 'resources', props.resources);
     const config = checkConfig(this, props.config ?? {});

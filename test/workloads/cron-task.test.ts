@@ -100,7 +100,7 @@ describe('bad CronTask input', () => {
     ['fails when a field is malformed', { schedule: '0 3 1,,2 * *' }, /the day-of-month field "1,,2" is malformed/],
     ['fails when the schedule carries a time zone', { schedule: 'CRON_TZ=UTC 0 3 * * *' }, /set timeZone instead/],
     ['fails when the macro is unknown', { schedule: '@fortnightly' }, /the only schedule macros are @yearly/],
-    ['fails when the name is over 52 characters', { name: `c${'x'.repeat(52)}` }, /name "cx+" is invalid: must be at most 52 characters \(the CronJob controller appends 11 characters to name its Jobs, which must stay within 63\), and this name has 53/],
+    ['fails when the name is over 52 characters', { name: `c${'x'.repeat(52)}` }, /name "cx+" is invalid: the name of the Jobs the CronJob controller makes \(<name>-<10 digits>\) would be "cx+-0123456789", 64 characters, over Kubernetes' limit of 63; here a CronTask name may have at most 52 characters. Fix: use a name of at most 52 characters/],
     ['fails when the time zone is not an IANA name', { timeZone: 'CEST+2' }, /timeZone "CEST\+2" is invalid: a time zone is an IANA time zone name/],
     ['fails when the concurrency policy is unknown', { concurrencyPolicy: 'Queue' as any }, /concurrencyPolicy "Queue" is invalid/],
     ['fails when the starting deadline is under 10 s', { startingDeadlineSeconds: 5 }, /startingDeadlineSeconds 5 is invalid: must be a whole number of seconds from 10/],

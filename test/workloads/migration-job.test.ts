@@ -88,7 +88,7 @@ describe('bad MigrationJob input', () => {
   const cases: [string, Partial<MigrationJobProps>, RegExp][] = [
     ['fails when the wait command is missing', { waitCommand: undefined }, /^shop\/dev\/migrate: waitCommand \(missing\) is invalid: a command is a non-empty list/],
     ['fails when the migration command is missing', { command: undefined }, /command \(missing\) is invalid: a migration needs the command that migrates the schema/],
-    ['fails when the name is over 52 characters', { name: `m${'x'.repeat(52)}` }, /name "mx+" is invalid: must be at most 52 characters \(the Job is named <name>-<10 hex digits/],
+    ['fails when the name is over 52 characters', { name: `m${'x'.repeat(52)}` }, /name "mx+" is invalid: the Job name \(<name>-<10 hex of its content>\) would be "mx+-0123456789", 64 characters, over Kubernetes' limit of 63; here a MigrationJob name may have at most 52 characters/],
     ['fails when the backoff limit is negative', { backoffLimit: -1 }, /backoffLimit -1 is invalid/],
     ['fails when the Argo CD hook is unknown', { argoCdHook: 'PostSync' as any }, /argoCdHook "PostSync" is invalid: must be "Sync", "PreSync" or false/],
   ];
