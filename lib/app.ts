@@ -9,6 +9,7 @@ import { checkLockedDigests } from './lock/require-digests';
 import { writeTreeAtomically } from './outputs/atomic-write';
 import { stringifyDocuments } from './outputs/yaml';
 import { checkPipelineParity, recordParityDeclarations } from './parity/parity';
+import { installRefusalHandler } from './cli/refusal';
 import { checkDockerfile, checkIgnoreFile } from './policy/dockerfile-rules';
 import { ValidationError } from './policy/errors';
 import { checkManifests } from './policy/manifest-rules';
@@ -43,6 +44,25 @@ export interface AppProps {
    * @default 2000
    */
   readonly progressAfterMs?: number;
+  /**
+   * When the app runs as a script (`node main.ts`, `cdk8s synth`), print a refused synth as
+   * one block of findings and exit 1, instead of Node's stack trace and object dump
+   * (`PRODPATH_DEBUG=1` adds the stack). Never active while another handler of uncaught
+   * exceptions is installed, such as a test runner's.
+   * @default true
+   */
+  readonly reportRefusals?: boolean;
+}
+
+/**
+ * Thrown by `render()` when constructs report problems of their own (`node.addValidation`):
+ * every problem with its construct path.
+ */
+export class ConstructProblemsError extends Error {
+  constructor(public readonly problems: readonly { readonly path: string; readonly message: string }[]) {
+    super(`prodpath found ${problems.length} problem(s):\n${problems.map((p) => `  - ${p.path}: ${p.message}`).join('\n')}`);
+    this.name = 'ConstructProblemsError';
+  }
 }
 
 /**
@@ -84,6 +104,9 @@ export class App extends Cdk8sApp {
     this.copyForCli = copyForCli;
     this.printSummary = props.printSummary ?? true;
     this.progressAfterMs = props.progressAfterMs ?? 2000;
+    if (props.reportRefusals ?? true) {
+      installRefusalHandler();
+    }
   }
 
   /** The pipelines of this app. */
@@ -105,9 +128,9 @@ export class App extends Cdk8sApp {
    */
   public render(): Map<string, string> {
     const constructs = this.node.findAll();
-    const problems = constructs.flatMap((c) => c.node.validate().map((m) => `${c.node.path || '<app>'}: ${m}`));
+    const problems = constructs.flatMap((c) => c.node.validate().map((message) => ({ path: c.node.path || '<app>', message })));
     if (problems.length > 0) {
-      throw new Error(`prodpath found ${problems.length} problem(s):\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+      throw new ConstructProblemsError(problems);
     }
     // prodpath writes the environments' manifests only: an object elsewhere would be lost.
     const stray = constructs.find((c): c is ApiObject => c instanceof ApiObject && !Environment.isEnvironment(Chart.of(c)));
