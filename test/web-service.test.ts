@@ -153,7 +153,7 @@ describe('bad WebService input', () => {
     ['fails when the port differs from the image\'s', { port: 9090 }, /port 9090 is invalid: the image "api" listens on port 8080/],
     ['fails when the name is not a DNS-1035 label', { name: '1api' }, /name "1api" is invalid: must be a DNS-1035 label/],
     ['fails when the name has uppercase letters', { name: 'Api' }, /name "Api" is invalid/],
-    ['fails when the name is longer than 63 characters', { name: `a${'b'.repeat(63)}` }, /must be a DNS-1035 label: 1 to 63/],
+    ['fails when the name is longer than 63 characters', { name: `a${'b'.repeat(63)}` }, /the object and container name would be "ab+", 64 characters, over Kubernetes' limit of 63; here a WebService name may have at most 58 characters/],
     ['fails when the host is an IP address', { host: '10.0.0.1' }, /host "10\.0\.0\.1" is invalid: an Ingress host must be a DNS name, not an IP address/],
     ['fails when the host has no dot', { host: 'localhost' }, /host "localhost" is invalid: an Ingress host must be a fully qualified name/],
     ['fails when the host has an invalid character', { host: 'api_.example.com' }, /host "api_\.example\.com" is invalid: must be a DNS-1123 subdomain/],

@@ -4,9 +4,12 @@ import { Image } from '../images/image';
 import { IImageRecipe } from '../images/recipe';
 import { DigestLock, EnvironmentPin, LOCK_FILE_NAME, LockFileError } from '../lock/lock';
 import { ValidationError } from '../policy/errors';
-import { checkCount, checkDns1123Label } from '../policy/names';
+import { checkConstructId, checkCount, checkDns1123Label } from '../policy/names';
 import { Environment } from './environment';
 import { EnvironmentSettings, OPTIONAL_SETTINGS } from './settings';
+
+/** Namespaces the cluster owns; an environment never deploys into them. */
+const SYSTEM_NAMESPACES: readonly string[] = ['default', 'kube-node-lease', 'kube-public', 'kube-system'];
 
 /** Props for {@link Pipeline}. */
 export interface PipelineProps<S extends EnvironmentSettings = EnvironmentSettings> {
@@ -78,7 +81,7 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
   private readonly imagesByName = new Map<string, Image>();
 
   constructor(scope: Construct, id: string, props: PipelineProps<S>) {
-    super(scope, id);
+    super(scope, checkConstructId(scope, id, 'Pipeline'));
     Object.defineProperty(this, PIPELINE_SYMBOL, { value: true });
     this.name = checkDns1123Label(this, 'name', props.name ?? id);
     this.registry = props.registry;
@@ -110,6 +113,14 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
       checkDns1123Label(this, 'environment name', name);
       const settings = table[name];
       const ns = checkDns1123Label(this, `environments.${name}.namespace`, settings?.namespace);
+      if (SYSTEM_NAMESPACES.includes(ns)) {
+        throw new ValidationError(this, {
+          field: `environments.${name}.namespace`,
+          value: ns,
+          rule: `"${ns}" belongs to the cluster (${SYSTEM_NAMESPACES.join(', ')}): prodpath writes a Namespace object with a restricted Pod Security label, which would relabel it and could stop the cluster's own pods`,
+          fix: `give the environment its own namespace, such as "${this.name}-${name}"`,
+        });
+      }
       const other = namespaces.get(ns);
       if (other !== undefined) {
         throw new ValidationError(this, {

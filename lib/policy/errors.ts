@@ -52,9 +52,12 @@ export function describe(value: unknown): string {
     text = '(missing)';
   } else if (typeof value === 'function') {
     text = '(function)';
+  } else if (typeof value === 'number' && !Number.isFinite(value)) {
+    // JSON would show NaN and Infinity as null.
+    text = String(value);
   } else {
     try {
-      text = JSON.stringify(value) ?? String(value);
+      text = JSON.stringify(value, (_key, v) => (typeof v === 'number' && !Number.isFinite(v) ? `<${v}>` : v)) ?? String(value);
     } catch {
       text = String(value);
     }

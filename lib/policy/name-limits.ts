@@ -5,6 +5,7 @@
  * so the two can never disagree. Workload constructors check the names they derive earlier,
  * with a friendlier message (lib/workloads/_names.ts).
  */
+import { hasLoneSurrogate } from './names';
 
 /** One limit broken by an object. */
 export interface LimitViolation {
@@ -42,6 +43,20 @@ const NAME_LIMITS: Record<string, { max: number; pattern: RegExp; rule: string }
   Deployment: { max: 253, pattern: DNS_1123_SUBDOMAIN, rule: 'a Deployment name is a DNS-1123 subdomain' },
 };
 const DEFAULT_NAME = { max: 253, pattern: DNS_1123_SUBDOMAIN, rule: 'an object name is a DNS-1123 subdomain (at most 253 lowercase letters, digits, \'-\' or \'.\')' };
+
+/** Calls `visit` with every string key and value of a JSON value and its JSON pointer. */
+function walkStrings(value: unknown, where: string, visit: (text: string, where: string) => void): void {
+  if (typeof value === 'string') {
+    visit(value, where);
+  } else if (Array.isArray(value)) {
+    value.forEach((v, i) => walkStrings(v, `${where}/${i}`, visit));
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [k, v] of Object.entries(value)) {
+      visit(k, `${where}/${pointer(k)}`);
+      walkStrings(v, `${where}/${pointer(k)}`, visit);
+    }
+  }
+}
 
 /** JSON pointer escaping of one key. */
 function pointer(key: string): string {
@@ -140,6 +155,15 @@ export function limitViolations(obj: any): LimitViolation[] {
       }
     });
   }
+  walkStrings(obj, '', (text, where) => {
+    if (hasLoneSurrogate(text)) {
+      out.push({
+        message: `${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)} holds a lone UTF-16 surrogate, which is not valid Unicode (YAML readers such as kubectl kustomize refuse the whole file)`,
+        fix: 'write the character whole (both halves of the surrogate pair), or remove it',
+        where,
+      });
+    }
+  });
   const bytes = Buffer.byteLength(JSON.stringify(obj), 'utf8');
   if (bytes > MAX_OBJECT_BYTES) {
     out.push({

@@ -191,3 +191,34 @@ export const MIN_REASON_LENGTH = 10;
 export function isWrittenReason(value: unknown): value is string {
   return typeof value === 'string' && value.trim().length >= MIN_REASON_LENGTH;
 }
+
+/** Whether a string holds a lone UTF-16 surrogate (half of a pair), which is not valid Unicode. */
+export function hasLoneSurrogate(value: string): boolean {
+  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
+}
+
+/**
+ * Checks the id of a construct before it is created, so an empty or duplicate id gets
+ * prodpath's message (with the scope's path) instead of the constructs library's.
+ * @returns the id
+ */
+export function checkConstructId(scope: IConstruct, id: unknown, kind: string): string {
+  if (typeof id !== 'string' || id.trim() === '') {
+    throw new ValidationError(scope, {
+      field: `${kind} id`,
+      value: id,
+      rule: 'a construct id is a non-empty string, unique among its siblings',
+      fix: `give the ${kind} an id such as "api"`,
+    });
+  }
+  const existing = scope.node.tryFindChild(id);
+  if (existing !== undefined) {
+    throw new ValidationError(scope, {
+      field: `${kind} id`,
+      value: id,
+      rule: `${existing.node.path} (a ${existing.constructor.name}) already has this id in the same scope, and a construct id must be unique among its siblings`,
+      fix: `give the ${kind} another id, such as "${id}-2"`,
+    });
+  }
+  return id;
+}

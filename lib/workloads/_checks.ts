@@ -160,13 +160,35 @@ function checkCronField(text: string, spec: typeof CRON_FIELDS[number], fail: (r
   }
 }
 
-/** Checks an IANA time zone name such as "Europe/Paris" or "Etc/UTC". */
+const TIME_ZONES = new Set(Intl.supportedValuesOf('timeZone'));
+
+/**
+ * Whether the tz database knows a zone: listed by `Intl.supportedValuesOf('timeZone')` (the
+ * canonical names), or an alias ICU resolves (`Etc/UTC`, `Asia/Kolkata`), written with the
+ * capitals the database uses, as the CronJob controller looks zones up by file name.
+ */
+export function isKnownTimeZone(value: string): boolean {
+  if (TIME_ZONES.has(value)) {
+    return true;
+  }
+  if (!/^(UTC|GMT|[A-Z][A-Za-z]*(?:\/[A-Z][A-Za-z0-9_+-]*)+)$/.test(value)) {
+    return false;
+  }
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Checks an IANA time zone name such as "Europe/Paris" or "Etc/UTC" against the tz database. */
 export function checkTimeZone(scope: IConstruct, field: string, value: unknown): string {
-  if (typeof value !== 'string' || !/^(UTC|[A-Za-z]+(?:\/[A-Za-z0-9_+-]+)+)$/.test(value)) {
+  if (typeof value !== 'string' || !isKnownTimeZone(value)) {
     throw new ValidationError(scope, {
       field,
       value,
-      rule: 'a time zone is an IANA time zone name',
+      rule: 'a time zone is a name of the IANA tz database (as Intl.supportedValuesOf(\'timeZone\') lists them, or an alias of one), with its capitals',
       fix: 'use a name such as "Etc/UTC" or "Europe/Paris"',
     });
   }

@@ -1,12 +1,20 @@
 import * as crypto from 'crypto';
 import { Construct } from 'constructs';
 import { ValidationError } from '../policy/errors';
-import { checkConfigKey, checkEnvName, looksSecret } from '../policy/names';
+import { checkConfigKey, checkEnvName, hasLoneSurrogate, looksSecret } from '../policy/names';
 
 /** Checks config: env-var-safe keys, string values, and no secret-looking names. */
 export function checkConfig(scope: Construct, config: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of Object.keys(config).sort()) {
+    if (key === '__proto__') {
+      throw new ValidationError(scope, {
+        field: 'config key',
+        value: key,
+        rule: 'the key "__proto__" would set the prototype of a JavaScript object instead of a value, so it would be silently lost',
+        fix: 'use another key, such as "PROTO"',
+      });
+    }
     checkConfigKey(scope, `config key`, key);
     checkEnvName(scope, `config key`, key);
     if (looksSecret(key)) {
@@ -24,6 +32,14 @@ export function checkConfig(scope: Construct, config: Readonly<Record<string, st
         value,
         rule: 'config values are strings (environment variables)',
         fix: `write it as a string, such as "${String(value)}"`,
+      });
+    }
+    if (hasLoneSurrogate(value)) {
+      throw new ValidationError(scope, {
+        field: `config.${key}`,
+        value,
+        rule: 'the value holds a lone UTF-16 surrogate, which is not valid Unicode and breaks YAML readers (kubectl kustomize refuses the whole environment)',
+        fix: 'write the character whole (both halves of the surrogate pair), or remove it',
       });
     }
     out[key] = value;

@@ -5,7 +5,7 @@ import { Environment } from '../environments/environment';
 import type { Image } from '../images/image';
 import type { ImageUser } from '../images/recipe';
 import { ValidationError } from '../policy/errors';
-import { checkCommand, checkEnvName, checkPort } from '../policy/names';
+import { checkCommand, checkConstructId, checkEnvName, checkPort } from '../policy/names';
 import { checkLabels, envPrefix } from './_checks';
 import { checkConfig, contentHash } from './_config';
 import { ResolvedImage, resolveImage } from './_image';
@@ -261,7 +261,7 @@ export abstract class Workload extends Construct implements IWorkload {
 
   /** @internal */
   protected constructor(scope: Construct, id: string, props: WorkloadProps, options: WorkloadOptions) {
-    super(scope, id);
+    super(scope, checkConstructId(scope, id, 'workload'));
     Object.defineProperty(this, WORKLOAD_SYMBOL, { value: true });
     this.environment = Environment.of(this);
     const env = this.environment;
@@ -311,10 +311,10 @@ export abstract class Workload extends Construct implements IWorkload {
     if (Object.keys(config).length > 0) {
       this.configMap = new kplus.ConfigMap(this, 'config', {
         metadata: { name: `${this.name}-config-${contentHash(config)}`, labels: { ...this.labels } },
-        data: config,
         immutable: true,
       });
-      // cdk8s-plus drops a ConfigMap's data when every value is "": write it as given.
+      // The data goes in as a patch, not through cdk8s-plus: it drops the data when every
+      // value is "", and refuses keys named like Object.prototype members ("constructor").
       ApiObject.of(this.configMap).addJsonPatch(JsonPatch.add('/data', config));
     }
     this.containerSpec = {
