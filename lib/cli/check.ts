@@ -16,6 +16,15 @@ export interface CheckResult {
 }
 
 const PARSE_RULE: PolicyRule = { id: 'yaml-parse', rationale: 'manifests must be readable YAML', source: 'YAML 1.2', exemptible: false };
+const FILE_RULE: PolicyRule = { id: 'plain-files', rationale: 'synth writes plain files and folders; a link in the output may point anywhere or loop', source: 'prodpath', exemptible: false };
+
+/** Thrown when `prodpath check` cannot check what it was asked to (exit 2): a typo must never pass. */
+export class CheckUsageError extends Error {
+  constructor(message: string) {
+    super(`prodpath check: ${message}`);
+    this.name = 'CheckUsageError';
+  }
+}
 
 /**
  * Runs the synth-time checks on an existing output folder (for CI on committed manifests):
@@ -26,25 +35,69 @@ const PARSE_RULE: PolicyRule = { id: 'yaml-parse', rationale: 'manifests must be
  * @param options.production environment folders to treat as production, overriding the
  *   Namespace annotation `prodpath.dev/production`
  */
-export function checkDist(dist: string, options: { production?: readonly string[] } = {}): CheckResult {
+export function checkDist(dist: string, options: { production?: readonly string[]; allowEmpty?: boolean } = {}): CheckResult {
   if (!fs.existsSync(dist) || !fs.statSync(dist).isDirectory()) {
-    throw new Error(`prodpath check: ${dist} is not a folder. Run \`npx cdk8s synth\` first, or name the folder it wrote: prodpath check <dist>.`);
+    throw new CheckUsageError(`${dist} is not a folder. Run \`npx cdk8s synth\` first, or name the folder it wrote: prodpath check <dist>.`);
   }
   const findings: Finding[] = [];
   let manifestFiles = 0;
   const allObjects: ManifestInput[] = [];
+  const relOf = (p: string) => path.relative(dist, p).split(path.sep).join('/');
+  const links = (entries: fs.Dirent[], dir: string) => {
+    for (const e of entries.filter((d) => d.isSymbolicLink())) {
+      const file = path.join(dir, e.name);
+      let target = '(unreadable)';
+      try {
+        target = fs.readlinkSync(file);
+      } catch {
+        // Reported with the unreadable target.
+      }
+      let loops = false;
+      try {
+        fs.statSync(file);
+      } catch (err: any) {
+        loops = err?.code === 'ELOOP';
+      }
+      findings.push({
+        rule: FILE_RULE,
+        severity: 'error',
+        message: `${relOf(file)} is a symbolic link to ${JSON.stringify(target)}${loops ? ', which loops back on itself' : ''}; prodpath check does not follow links`,
+        fix: 'remove the link and run `npx cdk8s synth` to write the output again',
+        file: relOf(file),
+      });
+    }
+  };
 
-  for (const envDir of fs.readdirSync(dist, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'images').map((d) => d.name).sort()) {
+  const top = fs.readdirSync(dist, { withFileTypes: true });
+  links(top, dist);
+  const envDirs = top.filter((d) => d.isDirectory() && d.name !== 'images').map((d) => d.name).sort();
+  const unknown = (options.production ?? []).filter((e) => !envDirs.includes(e));
+  if (unknown.length > 0) {
+    throw new CheckUsageError(`--production names ${unknown.map((e) => JSON.stringify(e)).join(', ')}, which ${unknown.length === 1 ? 'is not an environment folder' : 'are not environment folders'} of ${dist} (environments: ${envDirs.join(', ') || 'none'}). A typo would switch the production rules off. Fix: name environments that exist, such as --production ${envDirs.find((e) => isProductionName(e)) ?? envDirs[0] ?? 'prod'}.`);
+  }
+  for (const envDir of envDirs) {
     const inputs: ManifestInput[] = [];
-    for (const file of manifestPaths(path.join(dist, envDir))) {
-      const rel = path.relative(dist, file).split(path.sep).join('/');
+    for (const file of manifestPaths(path.join(dist, envDir), links)) {
+      const rel = relOf(file);
       manifestFiles += 1;
       for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
         if (doc.errors.length > 0) {
           findings.push({ rule: PARSE_RULE, severity: 'error', message: doc.errors[0].message, fix: 'fix the YAML syntax', file: rel });
           continue;
         }
-        const object = doc.toJS();
+        let object: unknown;
+        try {
+          object = doc.toJS();
+        } catch (err) {
+          findings.push({
+            rule: PARSE_RULE,
+            severity: 'error',
+            message: `the YAML cannot be read: ${err instanceof Error ? err.message : String(err)} (aliases that expand without bound, a "billion laughs" document)`,
+            fix: 'write the objects without YAML aliases (synth never writes any), or run `npx cdk8s synth` again',
+            file: rel,
+          });
+          continue;
+        }
         if (object !== null && object !== undefined) {
           inputs.push({ object, file: rel });
         }
@@ -87,17 +140,22 @@ export function checkDist(dist: string, options: { production?: readonly string[
       }
     }
   }
+  if (manifestFiles === 0 && !options.allowEmpty) {
+    throw new CheckUsageError(`${dist} holds no manifests (*.k8s.yaml in an environment folder), so there is nothing to check and a wrong folder would pass. Fix: name the folder \`cdk8s synth\` wrote, or pass --allow-empty if an empty output is expected.`);
+  }
   return { findings, counts: { manifestFiles, objects: allObjects.length, images } };
 }
 
 /** Every manifest file (`*.k8s.yaml`) below a folder, sorted; Compose files and kustomizations are not manifests. */
-function manifestPaths(dir: string): string[] {
+function manifestPaths(dir: string, links: (entries: fs.Dirent[], dir: string) => void): string[] {
   const out: string[] = [];
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+  const entries = fs.readdirSync(dir, { withFileTypes: true });
+  links(entries, dir);
+  for (const e of entries) {
     const p = path.join(dir, e.name);
     if (e.isDirectory()) {
-      out.push(...manifestPaths(p));
-    } else if (e.name.endsWith('.k8s.yaml')) {
+      out.push(...manifestPaths(p, links));
+    } else if (e.isFile() && e.name.endsWith('.k8s.yaml')) {
       out.push(p);
     }
   }

@@ -24,9 +24,10 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .description('run the synth-time checks (Kubernetes 1.27 schema, Pod Security "restricted", production and Dockerfile rules) on an existing output folder; exits 1 on errors')
     .argument('[dist]', 'the folder `cdk8s synth` wrote', 'dist')
     .option('--json', 'print the findings as JSON')
-    .option('--production <envs>', 'comma-separated environment folders to treat as production (default: the prodpath.dev/production annotation of each Namespace)')
-    .action((dist: string, opts: { json?: boolean; production?: string }) => {
-      const result = checkDist(dist, { production: opts.production?.split(',').map((s) => s.trim()).filter(Boolean) });
+    .option('--production <envs>', 'comma-separated environment folders to treat as production (default: the prodpath.dev/production annotation of each Namespace); an unknown name is an error')
+    .option('--allow-empty', 'accept a folder with no manifests (an error otherwise, so a wrong path never passes)')
+    .action((dist: string, opts: { json?: boolean; production?: string; allowEmpty?: boolean }) => {
+      const result = checkDist(dist, { production: opts.production?.split(',').map((s) => s.trim()).filter(Boolean), allowEmpty: opts.allowEmpty });
       const errors = result.findings.filter((f) => f.severity === 'error');
       const warnings = result.findings.filter((f) => f.severity === 'warning');
       if (opts.json) {
