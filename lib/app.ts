@@ -6,7 +6,7 @@ import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
 import { checkLockedDigests } from './lock/require-digests';
-import { writeTreeAtomically } from './outputs/atomic-write';
+import { OutputShapeError, outputShapeProblem, writeTreeAtomically } from './outputs/atomic-write';
 import { stringifyDocuments } from './outputs/yaml';
 import { checkPipelineParity, recordParityDeclarations } from './parity/parity';
 import { installRefusalHandler } from './cli/refusal';
@@ -238,6 +238,15 @@ export class App extends Cdk8sApp {
       files = this.render();
     } finally {
       this.progress = undefined;
+    }
+    // Shape faults (dist/ a file or a link, a folder that cannot be replaced, the CLI's copy
+    // folder a file) are found before the swap, so nothing is half done.
+    const problem = outputShapeProblem(path.resolve(this.distDir));
+    if (problem !== undefined) {
+      throw new OutputShapeError(path.resolve(this.distDir), problem.rule, problem.fix);
+    }
+    if (this.copyForCli !== undefined && fs.existsSync(this.copyForCli) && !fs.lstatSync(this.copyForCli).isDirectory()) {
+      throw new OutputShapeError(path.resolve(this.copyForCli), 'the folder for the cdk8s CLI\'s copy of the manifests is a file', `remove the file (${this.copyForCli}) and synth again`);
     }
     writeTreeAtomically(this.distDir, files);
     if (this.copyForCli !== undefined) {

@@ -168,7 +168,7 @@ describe('writeTreeAtomically', () => {
     const out = path.join(tempDir(), 'dist');
     writeTreeAtomically(out, new Map([['a.txt', 'old']]));
     expect(() => writeTreeAtomically(out, new Map([['a.txt', 'new'], ['b.txt', 'new']]), {
-      beforeSwap: () => { throw new Error('disk full'); },
+      step: (name) => { if (name === 'written') throw new Error('disk full'); },
     })).toThrow('disk full');
     expect(readTree(out)).toEqual(new Map([['a.txt', 'old']]));
     expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
@@ -182,7 +182,7 @@ describe('writeTreeAtomically', () => {
     fs.renameSync(out, path.join(parent, '.dist.old-12345'));
     fs.mkdirSync(path.join(parent, '.dist.tmp-12345'));
     // The next write puts the old tree back first, so even when it fails nothing is lost.
-    expect(() => writeTreeAtomically(out, new Map([['a.txt', 'new']]), { beforeSwap: () => { throw new Error('killed'); } })).toThrow('killed');
+    expect(() => writeTreeAtomically(out, new Map([['a.txt', 'new']]), { step: (name) => { if (name === 'written') throw new Error('killed'); } })).toThrow('killed');
     expect(readTree(out)).toEqual(new Map([['a.txt', 'old']]));
     expect(fs.readdirSync(parent)).toEqual(['dist']);
   });

@@ -6,6 +6,7 @@
  * run with `node main.ts` or by `cdk8s synth`, and only while no one else (a test runner)
  * handles uncaught exceptions.
  */
+import * as path from 'path';
 import { describe } from '../policy/errors';
 import type { Finding } from '../policy/rules';
 
@@ -40,6 +41,14 @@ export function refusalItems(error: unknown): readonly RefusalItem[] | undefined
   }
   if (e.name === 'PolicyError' && Array.isArray(e.findings)) {
     return findingItems(e.findings as Finding[]);
+  }
+  const o = error as { outputPath?: unknown; rule?: unknown; fix?: unknown; lockFile?: unknown; message?: unknown };
+  if (e.name === 'OutputShapeError' && typeof o.outputPath === 'string') {
+    return [{ where: o.outputPath, field: 'output folder', rule: String(o.rule), fix: String(o.fix) }];
+  }
+  if (e.name === 'OutputLockedError' && typeof o.lockFile === 'string') {
+    const [rule, fix] = String(o.message).replace(/^prodpath: /, '').split(' Fix: ');
+    return [{ where: path.dirname(o.lockFile), field: 'lock', rule, fix: fix?.replace(/\.$/, '') ?? '' }];
   }
   if (e.name === 'ConstructProblemsError' && Array.isArray(e.problems)) {
     return (e.problems as { path: string; message: string }[]).map((p) => ({ where: p.path, rule: p.message, fix: 'see the rule' }));
