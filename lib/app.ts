@@ -5,6 +5,7 @@ import { renderComposeFiles } from './compose/render';
 import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
+import { checkPinIntegrity } from './lock/pin-integrity';
 import { checkLockedDigests } from './lock/require-digests';
 import { OutputShapeError, outputShapeProblem, writeTreeAtomically } from './outputs/atomic-write';
 import { stringifyDocuments } from './outputs/yaml';
@@ -203,6 +204,7 @@ export class App extends Cdk8sApp {
       add(BAKE_FILE, renderBakeFile(images, this.distDir), this.node.path || '<app>');
     }
     findings.push(...this.pipelines.flatMap(checkLockedDigests));
+    findings.push(...this.pipelines.flatMap(checkPinIntegrity));
     // <env>/compose.yaml and <env>/stack.yaml, from the same workloads (by default for dev only).
     const compose = renderComposeFiles(this.pipelines, this.distDir);
     compose.files.forEach((f) => add(f.path, f.content, f.owner));

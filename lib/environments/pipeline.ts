@@ -2,7 +2,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { Image } from '../images/image';
 import { IImageRecipe } from '../images/recipe';
-import { DigestLock, EnvironmentPin, LOCK_FILE_NAME, LockFileError } from '../lock/lock';
+import { DigestLock, EnvironmentPin, LOCK_FILE_NAME, LockEntry, LockFileError, PinEntry } from '../lock/lock';
 import { ValidationError } from '../policy/errors';
 import { checkConstructId, checkCount, checkDns1123Label } from '../policy/names';
 import { Environment } from './environment';
@@ -209,6 +209,16 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
   public lockedDigest(repository: string, digest: string): { readonly pushed: boolean } | undefined {
     const found = this.lock.findDigest(repository, digest);
     return found.length === 0 ? undefined : { pushed: found.some((e) => e.pushed) };
+  }
+
+  /** The pins of the lock, by environment, then repository. */
+  public lockPins(): PinEntry[] {
+    return this.lock.pins();
+  }
+
+  /** The builds the lock records for `repository` with `digest`, sorted by tag. */
+  public lockedBuilds(repository: string, digest: string): LockEntry[] {
+    return this.lock.findDigest(repository, digest);
   }
 
   /** Whether `image` was added to this pipeline. */
