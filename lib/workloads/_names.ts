@@ -43,7 +43,12 @@ export function checkWorkloadName(scope: IConstruct, field: string, value: unkno
     for (const d of derived) {
       const name = d.of(value);
       if (name.length > d.max) {
-        const short = value.slice(0, Math.max(fits, 1)).replace(/-+$/, '');
+        // A shorter name that ends on a whole word where the name has words.
+        let short = value.slice(0, Math.max(fits, 1));
+        if (value[short.length] !== '-' && short.lastIndexOf('-') > 0) {
+          short = short.slice(0, short.lastIndexOf('-'));
+        }
+        short = short.replace(/-+$/, '');
         throw new ValidationError(scope, {
           field,
           value,
