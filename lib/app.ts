@@ -13,6 +13,7 @@ import { checkPipelineParity, recordParityDeclarations } from './parity/parity';
 import { installRefusalHandler } from './cli/refusal';
 import { checkDockerfile, checkIgnoreFile } from './policy/dockerfile-rules';
 import { ValidationError } from './policy/errors';
+import { hasLoneSurrogate } from './policy/names';
 import { checkManifests } from './policy/manifest-rules';
 import { Policy } from './policy/policy';
 import { Finding, formatFinding } from './policy/rules';
@@ -167,6 +168,15 @@ export class App extends Cdk8sApp {
           value: rel,
           rule: `${before} writes the same file, and one would overwrite the other`,
           fix: 'give the two images or pipelines different names',
+        });
+      }
+      // Manifests are checked object by object (within-cluster-limits); other files here.
+      if (!rel.endsWith('.k8s.yaml') && hasLoneSurrogate(content)) {
+        throw new ValidationError(owner, {
+          field: 'output file',
+          value: rel,
+          rule: 'a value written to this file holds a lone UTF-16 surrogate, which is not valid Unicode and would be written as a replacement character',
+          fix: 'write the character whole (both halves of the surrogate pair), or remove it',
         });
       }
       owners.set(rel, owner);

@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../policy/errors';
-import { checkCommand, checkHttpPath, looksSecret } from '../policy/names';
+import { checkCommand, checkHttpPath, hasLoneSurrogate, looksSecret } from '../policy/names';
 import { execForm } from './dockerfile';
 
 /** The numeric user and group an image runs as; the pods that run it use the same ids. */
@@ -220,6 +220,14 @@ export function checkEnv(scope: IConstruct, env: Readonly<Record<string, string>
         value,
         rule: 'an environment value is a string on one line',
         fix: 'use a value such as "info"',
+      });
+    }
+    if (hasLoneSurrogate(value)) {
+      throw new ValidationError(scope, {
+        field: `${field}.${name}`,
+        value,
+        rule: 'the value holds a lone UTF-16 surrogate, which is not valid Unicode (the Dockerfile would carry an escape instead of the character)',
+        fix: 'write the character whole (both halves of the surrogate pair), or remove it',
       });
     }
   }

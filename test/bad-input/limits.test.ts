@@ -64,6 +64,10 @@ for (const [title, value] of [['a lone high surrogate', 'x\uD800'], ['a lone low
 }
 cases.push(['limits', 'fails when a command argument holds a lone surrogate', img((env, image) => new Worker(env, 'w', { image, health: { exec: ['true'] }, command: ['node', 'a\uD800'] })),
   { path: 'shop/dev/w/deployment', field: 'within-cluster-limits', rule: /lone UTF-16 surrogate/, fix: /both halves/ }]);
+cases.push(['limits', 'fails when a recipe env value (Dockerfile ENV) holds a lone surrogate', {
+  define: () => undefined,
+  recipeEnv: { GREETING: 'hi \uD83D' },
+}, { path: 'shop/image-api', field: 'env.GREETING', rule: /lone UTF-16 surrogate/, fix: /both halves/ }]);
 cases.push(['limits', 'fails when a config key is __proto__', img((env, image) => new WebService(env, 'api', { image, config: JSON.parse('{"__proto__":"x","A":"1"}') })),
   { path: 'shop/dev/api', field: 'config key', rule: /would set the prototype .* silently lost/, fix: /another key/ }]);
 for (const [title, props, field, rule] of [
@@ -107,5 +111,5 @@ test('config keys named constructor and toString are accepted and written', () =
 test('the table counts', () => {
   const byChannel: Record<string, number> = {};
   cases.forEach(([channel]) => { byChannel[channel] = (byChannel[channel] ?? 0) + 1; });
-  expect(byChannel).toEqual({ names: 60, limits: 22 });
+  expect(byChannel).toEqual({ names: 60, limits: 23 });
 });

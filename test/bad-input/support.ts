@@ -48,6 +48,8 @@ export interface SynthCase {
   readonly pipelineName?: string;
   readonly environments?: Record<string, EnvironmentSettings>;
   readonly define: (env: Environment, image: Image) => void;
+  /** The image recipe's `env` (Dockerfile ENV). @default - none */
+  readonly recipeEnv?: Record<string, string>;
 }
 
 /** Runs a synth case against a previous output and returns the error it threw (or undefined) and the folder. */
@@ -58,7 +60,7 @@ export function synthCase(c: SynthCase): { error: any; dist: string; before: Rec
   try {
     const app = new App({ outdir: dist, printSummary: false, reportRefusals: false });
     const pipeline = new Pipeline(app, c.pipelineName ?? 'shop', { registry: 'ghcr.io/acme', environments: c.environments ?? { dev: { namespace: 'shop-dev' } } });
-    const image = pipeline.image('api', ImageRecipe.node({ source: SOURCE, start: ['node', 'server.js'] }));
+    const image = pipeline.image('api', ImageRecipe.node({ source: SOURCE, start: ['node', 'server.js'], env: c.recipeEnv }));
     pipeline.define((env) => c.define(env, image));
     app.synth();
   } catch (e) {
