@@ -3,6 +3,7 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { ValidationError } from '../policy/errors';
 import { checkDns1123Label } from '../policy/names';
+import { exemptionsFor } from '../policy/policy';
 import { DigestLock, LOCK_FILE_NAME } from '../lock/lock';
 import { hashContext, IgnoreRules, listContextFiles } from './context';
 import { DEFAULT_PLATFORM, IImageRecipe, ImageUser } from './recipe-base';
@@ -194,6 +195,15 @@ export class Image extends Construct {
    * In image.json, `context` is relative to the app root and `dockerfile` and `ignorefile`
    * are relative to the output folder, so the output does not depend on where it is written.
    */
+  /**
+   * The policy exemptions that cover this image (`Policy.exempt(image, rule, reason)`), by rule
+   * id, sorted; written to image.json so `prodpath check` honours them too.
+   */
+  public get exemptions(): Record<string, string> {
+    const all = exemptionsFor(this);
+    return Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));
+  }
+
   public renderFiles(): Record<string, string> {
     const dir = `images/${this.imageName}`;
     const metadata = {
@@ -204,6 +214,7 @@ export class Image extends Construct {
       digest: this.digest,
       dockerfile: `${dir}/${IMAGE_FILES.dockerfile}`,
       environments: this.promotionOrder,
+      exemptions: Object.keys(this.exemptions).length > 0 ? this.exemptions : undefined,
       ignorefile: `${dir}/${IMAGE_FILES.ignore}`,
       image: this.taggedRef,
       name: this.imageName,

@@ -72,3 +72,17 @@ export class Policy {
 
   private constructor() {}
 }
+
+/**
+ * The exemptions that cover `scope`: those recorded on it and on every scope above it, by
+ * rule id (the closest scope's reason wins). Internal: images record them in image.json.
+ */
+export function exemptionsFor(scope: IConstruct): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of scope.node.scopes) {
+    for (const [ruleId, reason] of exemptions.get(s) ?? []) {
+      out[ruleId] = reason;
+    }
+  }
+  return out;
+}
