@@ -12,6 +12,7 @@ import { stringifyDocuments } from './outputs/yaml';
 import { checkPipelineParity, recordParityDeclarations } from './parity/parity';
 import { checkDockerfile, checkIgnoreFile } from './policy/dockerfile-rules';
 import { ValidationError } from './policy/errors';
+import { CREDENTIAL_FILES_RULE } from './policy/image-rules';
 import { checkManifests } from './policy/manifest-rules';
 import { Policy } from './policy/policy';
 import { EXEMPTION_PREFIX, Finding, formatFinding } from './policy/rules';
@@ -162,6 +163,11 @@ export class App extends Cdk8sApp {
         }
         const ctx = { constructPath: image.node.path, expectedUser: `${image.user.uid}:${image.user.gid}`, exemptions: image.exemptions };
         findings.push(...checkDockerfile(image.dockerfile, ctx), ...checkIgnoreFile(image.ignoreFile, ctx));
+        if (image.exemptions[CREDENTIAL_FILES_RULE.id] === undefined) {
+          for (const problem of image.credentialProblems) {
+            findings.push({ rule: CREDENTIAL_FILES_RULE, severity: 'error', message: `build context ${image.context}: ${problem.reason}`, fix: problem.fix, where: problem.subject, constructPath: image.node.path });
+          }
+        }
       }
       for (const env of pipeline.environments) {
         const constructPaths = checkObjectCollisions(env, objectOwners);

@@ -104,11 +104,11 @@ describe('ImageRecipe.node', () => {
     expect(image.tag).toBe(without.tag);
   });
 
-  test('the ignore file leaves out VCS data, dependencies, env files and build output', () => {
+  test('the ignore file leaves out VCS data, dependencies, env and credential files and build output', () => {
     const source = nodeServiceFixture();
     const { image } = pipelineWith(source, ImageRecipe.node({ source, build: 'npm run build', start: ['node', 'dist/server.js'] }));
     const patterns = image.ignoreFile.split('\n');
-    for (const p of ['.git', 'node_modules', '**/.env', '**/.env.*', 'dist']) {
+    for (const p of ['.git', 'node_modules', '**/.env*', '**/*.env', '**/.npmrc', '**/.aws', '**/id_rsa*', '**/*.pem', 'dist']) {
       expect(patterns).toContain(p);
     }
   });

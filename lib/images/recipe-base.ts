@@ -8,6 +8,7 @@ import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../policy/errors';
 import { checkCommand, checkHttpPath } from '../policy/names';
+import { CREDENTIAL_PATTERNS } from './credentials';
 import { execForm } from './dockerfile';
 
 /** The numeric user and group an image runs as; the pods that run it use the same ids. */
@@ -148,19 +149,21 @@ export const KNOWN_PLATFORMS: readonly string[] = [
   'linux/s390x',
 ];
 
-/** Ignore patterns every recipe starts with: VCS data, local dependencies, env files, logs, Dockerfiles. */
+/**
+ * Ignore patterns every recipe starts with: VCS data, local dependencies, logs, Dockerfiles,
+ * and every file tools write credentials into ({@link CREDENTIAL_PATTERNS}: env files, `.npmrc`,
+ * `.aws/`, SSH and TLS keys, ...).
+ */
 export const BASE_IGNORE: readonly string[] = [
   '.git',
   '.gitignore',
   '.dockerignore',
   'Dockerfile*',
   'node_modules',
-  '**/.env',
-  '**/.env.*',
-  '**/*.env',
   '**/*.log',
   '**/.DS_Store',
   'coverage',
+  ...CREDENTIAL_PATTERNS,
 ];
 
 const TAGGED_IMAGE = /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:([\w][\w.-]{0,127})(@sha256:[a-f0-9]{64})?$/;

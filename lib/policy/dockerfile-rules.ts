@@ -157,7 +157,7 @@ export function checkDockerfile(text: string, ctx: DockerfileContext = {}): Find
 const IGNORE_ESSENTIALS: readonly { what: string; anyOf: readonly string[] }[] = [
   { what: '.git', anyOf: ['.git', '**/.git', '.git/'] },
   { what: 'node_modules', anyOf: ['node_modules', '**/node_modules', 'node_modules/'] },
-  { what: 'env files', anyOf: ['.env', '**/.env', '*.env', '**/*.env'] },
+  { what: 'env files', anyOf: ['.env', '**/.env', '*.env', '**/*.env', '**/.env*'] },
 ];
 
 /** Checks an ignore file for the essentials: VCS data, local dependencies, env files. */

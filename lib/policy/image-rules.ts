@@ -8,3 +8,10 @@ export const DIGEST_RULE: PolicyRule = {
   productionOnly: true,
   exemptible: false,
 };
+
+/** Build contexts leave out the files tools write credentials into (lib/images/credentials.ts). */
+export const CREDENTIAL_FILES_RULE: PolicyRule = {
+  id: 'no-credential-files',
+  rationale: 'a file in the build context can end up in the image (COPY . .) and is sent to the builder: credential files stay out of every context',
+  source: 'prodpath; Docker build best practices (.dockerignore); BuildKit secret mounts',
+};
