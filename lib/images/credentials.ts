@@ -130,7 +130,7 @@ export function findCredentialProblems(contextDir: string, files: readonly Conte
       out.push({
         subject: p,
         reason: `the ignore rule ${JSON.stringify(p)} brings back ${example === p.slice(1) ? example : `files such as ${example}`}, where credentials are kept`,
-        fix: `remove ${JSON.stringify(p)} from the .dockerignore or the recipe's ignore option; pass secrets to the build with a secret mount (ImageRecipe.custom: mounts: [{ type: "secret", id: "..." }]) and to the app with a SecretRef`,
+        fix: `remove ${JSON.stringify(p)} from the .dockerignore or the recipe's ignore option; pass secrets to the build with a secret mount (ImageRecipe.custom: mounts: [{ type: "secret", id: "..." }]) and to the app with a SecretRef; if what it brings back holds no secret, exempt the image: Policy.exempt(image, '${CREDENTIAL_FILES_RULE.id}', '<why>')`,
       });
     }
   }
@@ -143,7 +143,7 @@ export function findCredentialProblems(contextDir: string, files: readonly Conte
         out.push({
           subject: f.path,
           reason: `${f.path} would be sent to the builder and copied into the image, and it holds a credential`,
-          fix: `keep only settings in ${base} (write the token as \${NPM_TOKEN}, which npm reads from the environment, or keep it in ~/${base}), and pass it to the build with a secret mount`,
+          fix: `keep only settings in ${base}: write the token as \${NPM_TOKEN} (read from the environment) or keep it in ~/${base}, and pass it to the build with a secret mount; for a false positive, exempt the image: Policy.exempt(image, '${CREDENTIAL_FILES_RULE.id}', '<why>')`,
         });
       }
     } else if (byName.ignores(f.path)) {
