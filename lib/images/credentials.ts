@@ -24,7 +24,7 @@ export const CREDENTIAL_PATTERNS: readonly string[] = [
   '**/.aws',
   '**/.ssh',
   '**/.gnupg',
-  '**/.docker/config.json',
+  '**/.docker',
   '**/.kube',
   '**/kubeconfig',
   '**/kubeconfig.*',
