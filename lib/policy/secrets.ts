@@ -138,7 +138,7 @@ export function isHighEntropy(value: string): boolean {
 
 /** Whether a value is only a reference to a variable, or empty: nothing secret is written. */
 function carriesNothing(value: string): boolean {
-  const v = value.trim();
+  const v = value.trim().replace(/^["']+|["']+$/g, '');
   return v === '' || REFERENCE.test(v) || /^\*+$/.test(v);
 }
 
