@@ -62,6 +62,9 @@ const FORMATS: readonly { readonly detector: SecretDetector; readonly pattern: R
 /** `scheme://user:password@host`: group 1 is what comes before the password, group 2 the password. */
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*:)([^\s@/?#]+)@/gi;
 
+/** Whether a string may hold any of the formats above: one pass, before the patterns one by one. */
+const ANY_FORMAT = new RegExp([URL_PASSWORD.source, ...FORMATS.map((f) => f.pattern.source)].map((x) => `(?:${x})`).join('|'), 'i');
+
 /** A value that only refers to a variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`, `$DB_PASSWORD`) carries no secret itself. */
 const REFERENCE = /^(?:\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)$/;
 
@@ -151,6 +154,10 @@ export interface SecretToken {
 
 /** Every secret a string carries by its format (URL passwords and token formats), whatever its key. */
 export function findSecretTokens(value: string): SecretToken[] {
+  // Most strings are short names and numbers, or hold none of the formats: one test each.
+  if ((value.length < 16 && !value.includes('://')) || !ANY_FORMAT.test(value)) {
+    return [];
+  }
   const out: SecretToken[] = [];
   for (const m of value.matchAll(URL_PASSWORD)) {
     if (!carriesNothing(m[2])) {
@@ -364,20 +371,20 @@ export function findObjectSecrets(obj: any): ObjectSecret[] {
       out.push({ pointer, holder, key, detector, masked: maskSecret(value, detector) });
     }
   };
-  const walk = (node: any, pointer: string, segments: readonly string[]): void => {
+  // depth, last and parent: the number of segments of the pointer, its last two segments.
+  const walk = (node: any, pointer: string, depth: number, last: string | undefined, parent: string | undefined): void => {
     if (typeof node === 'string') {
       const token = findSecretTokens(node)[0];
-      add(pointer, `field ${pointer}`, segments[segments.length - 1] ?? '', node, token?.detector);
+      add(pointer, `field ${pointer}`, last ?? '', node, token?.detector);
       return;
     }
     if (Array.isArray(node)) {
-      node.forEach((v, i) => walk(v, `${pointer}/${i}`, [...segments, String(i)]));
+      node.forEach((v, i) => walk(v, `${pointer}/${i}`, depth + 1, String(i), last));
       return;
     }
     if (typeof node !== 'object' || node === null) {
       return;
     }
-    const last = segments[segments.length - 1];
     // A container (or an exec handler): command and args are one command line.
     const hasCommandLine = (Array.isArray(node.command) || Array.isArray(node.args)) && (node.command ?? []).concat(node.args ?? []).every((x: unknown) => typeof x === 'string');
     if (hasCommandLine) {
@@ -397,33 +404,33 @@ export function findObjectSecrets(obj: any): ObjectSecret[] {
       if (hasCommandLine && (k === 'command' || k === 'args')) {
         continue;
       }
-      if (segments.length === 0 && (obj.kind === 'Secret' && (k === 'data' || k === 'stringData'))) {
+      if (depth === 0 && (obj.kind === 'Secret' && (k === 'data' || k === 'stringData'))) {
         continue;
       }
-      if (obj.kind === 'SealedSecret' && last === 'spec' && segments.length === 1 && k === 'encryptedData') {
+      if (obj.kind === 'SealedSecret' && last === 'spec' && depth === 1 && k === 'encryptedData') {
         continue;
       }
-      if (k === 'binaryData' && segments.length === 0) {
+      if (k === 'binaryData' && depth === 0) {
         continue;
       }
-      if (typeof v === 'string' && (last === 'labels' || last === 'annotations') && segments[segments.length - 2] === 'metadata') {
+      if (typeof v === 'string' && (last === 'labels' || last === 'annotations') && parent === 'metadata') {
         if (last === 'annotations' && RECORD_ANNOTATIONS.some((prefix) => k.startsWith(prefix))) {
           continue;
         }
         add(p, `${last === 'labels' ? 'label' : 'annotation'} ${k}`, lastSegment(k), v, detectSecret(lastSegment(k), v));
         continue;
       }
-      if (typeof v === 'string' && obj.kind === 'ConfigMap' && segments.length === 1 && last === 'data') {
+      if (typeof v === 'string' && obj.kind === 'ConfigMap' && depth === 1 && last === 'data') {
         add(p, `ConfigMap key ${k}`, k, v, detectSecret(k, v));
         continue;
       }
-      if (k === 'value' && typeof v === 'string' && typeof node.name === 'string' && segments[segments.length - 2] === 'env') {
+      if (k === 'value' && typeof v === 'string' && typeof node.name === 'string' && parent === 'env') {
         add(p, `env ${node.name}`, node.name, v, detectSecret(node.name, v));
         continue;
       }
-      walk(v, p, [...segments, k]);
+      walk(v, p, depth + 1, k, last);
     }
   };
-  walk(obj, '', []);
+  walk(obj, '', 0, undefined, undefined);
   return out;
 }
