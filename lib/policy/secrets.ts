@@ -63,7 +63,7 @@ const FORMATS: readonly { readonly detector: SecretDetector; readonly pattern: R
 const URL_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^\s:@/?#]*:)([^\s@/?#]+)@/gi;
 
 /** Whether a string may hold any of the formats above: one pass, before the patterns one by one. */
-const ANY_FORMAT = new RegExp([URL_PASSWORD.source, ...FORMATS.map((f) => f.pattern.source)].map((x) => `(?:${x})`).join('|'), 'i');
+const ANY_FORMAT = new RegExp([':\\/\\/[^\\s:@/?#]*:[^\\s@/?#]+@', ...FORMATS.map((f) => f.pattern.source)].map((x) => `(?:${x})`).join('|'));
 
 /** A value that only refers to a variable (`$(DB_PASSWORD)`, `${DB_PASSWORD}`, `$DB_PASSWORD`) carries no secret itself. */
 const REFERENCE = /^(?:\$\([A-Za-z_][A-Za-z0-9_]*\)|\$\{[A-Za-z_][A-Za-z0-9_]*\}|\$[A-Za-z_][A-Za-z0-9_]*)$/;
