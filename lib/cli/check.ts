@@ -82,7 +82,7 @@ export function checkDist(dist: string, options: { production?: readonly string[
       }
       const ignore = path.join(dir, 'Dockerfile.dockerignore');
       if (fs.existsSync(ignore)) {
-        findings.push(...checkIgnoreFile(fs.readFileSync(ignore, 'utf8'), { file: rel('Dockerfile.dockerignore') }));
+        findings.push(...checkIgnoreFile(fs.readFileSync(ignore, 'utf8'), { file: rel('Dockerfile.dockerignore'), exemptions }));
       } else {
         findings.push(...checkIgnoreFile('', { file: rel('Dockerfile.dockerignore') }));
       }

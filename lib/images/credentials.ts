@@ -7,90 +7,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { findSecretTokens } from '../policy/secrets';
-import { CREDENTIAL_FILES_RULE } from '../policy/image-rules';
+import { CREDENTIAL_FILES_RULE, CREDENTIAL_PATTERNS } from '../policy/image-rules';
 import { ContextFile, IgnoreRules } from './context';
 
-/**
- * Ignore patterns for the files tools write credentials into: package registries (`.npmrc`,
- * `.pypirc`), `.netrc`, git, cloud CLIs (`.aws/`, `.docker/config.json`, kubeconfigs), SSH and
- * TLS keys, env files (and their backups), and files named secrets or credentials.
- */
-export const CREDENTIAL_PATTERNS: readonly string[] = [
-  '**/.npmrc',
-  '**/.pypirc',
-  '**/.netrc',
-  '**/_netrc',
-  '**/.git-credentials',
-  '**/.aws',
-  '**/.ssh',
-  '**/.gnupg',
-  '**/.docker',
-  '**/.kube',
-  '**/kubeconfig',
-  '**/kubeconfig.*',
-  '**/*.kubeconfig',
-  '**/id_rsa*',
-  '**/id_dsa*',
-  '**/id_ecdsa*',
-  '**/id_ed25519*',
-  '**/*.pem',
-  '**/*.key',
-  '**/*.p12',
-  '**/*.pfx',
-  '**/*.jks',
-  '**/*.keystore',
-  '**/.envrc',
-  '**/.env*',
-  '**/*.env',
-  '**/*.env.*',
-  '**/env.local',
-  // secrets.* and credentials.* as data files; secrets.py or credentials.ts are code (and
-  // their values are caught by the secret rules when they reach the output).
-  '**/credentials',
-  '**/secrets.json',
-  '**/secrets.yml',
-  '**/secrets.yaml',
-  '**/secrets.toml',
-  '**/secrets.ini',
-  '**/secrets.txt',
-  '**/secrets.env',
-  '**/secrets.properties',
-  '**/secrets.xml',
-  '**/secrets.conf',
-  '**/secrets.cfg',
-  '**/secrets.csv',
-  '**/secret.json',
-  '**/secret.yml',
-  '**/secret.yaml',
-  '**/secret.toml',
-  '**/secret.ini',
-  '**/secret.txt',
-  '**/secret.env',
-  '**/secret.properties',
-  '**/secret.xml',
-  '**/secret.conf',
-  '**/secret.cfg',
-  '**/secret.csv',
-  '**/credentials.json',
-  '**/credentials.yml',
-  '**/credentials.yaml',
-  '**/credentials.toml',
-  '**/credentials.ini',
-  '**/credentials.txt',
-  '**/credentials.env',
-  '**/credentials.properties',
-  '**/credentials.xml',
-  '**/credentials.conf',
-  '**/credentials.cfg',
-  '**/credentials.csv',
-  '**/*-credentials.json',
-  '**/.secrets',
-  '**/.vault-token',
-  '**/.pgpass',
-  '**/.my.cnf',
-  '**/.htpasswd',
-  '**/*.tfvars',
-];
 
 /**
  * Files that hold settings a build needs (registry URLs, Yarn's `yarnPath`) and may also hold

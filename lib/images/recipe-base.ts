@@ -8,7 +8,7 @@ import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../policy/errors';
 import { checkCommand, checkHttpPath } from '../policy/names';
-import { CREDENTIAL_PATTERNS } from './credentials';
+import { CREDENTIAL_PATTERNS } from '../policy/image-rules';
 import { execForm } from './dockerfile';
 
 /** The numeric user and group an image runs as; the pods that run it use the same ids. */

@@ -3,6 +3,7 @@
  * their ignore files, after hadolint and BuildKit's build checks. Parsed with dockerfile-ast.
  */
 import { DockerfileParser, From, Instruction, JSONInstruction, PropertyInstruction } from 'dockerfile-ast';
+import { CREDENTIAL_FILES_RULE, CREDENTIAL_PATTERNS } from './image-rules';
 import { Finding, PolicyRule } from './rules';
 import { detectSecret, DETECTOR_DESCRIPTIONS, findSecretTokens, isSecretName, maskSecret, SECRET_RULE, secretFix } from './secrets';
 
@@ -160,13 +161,29 @@ const IGNORE_ESSENTIALS: readonly { what: string; anyOf: readonly string[] }[] =
   { what: 'env files', anyOf: ['.env', '**/.env', '*.env', '**/*.env', '**/.env*'] },
 ];
 
-/** Checks an ignore file for the essentials: VCS data, local dependencies, env files. */
+/**
+ * Checks an ignore file for the essentials (VCS data, local dependencies, env files) and for
+ * every credential pattern ({@link CREDENTIAL_PATTERNS}; exemptible per image under
+ * `no-credential-files`). Synth also refuses `!` rules that bring a credential file back.
+ */
 export function checkIgnoreFile(text: string, ctx: DockerfileContext = {}): Finding[] {
   const patterns = new Set(text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+  const findings: Finding[] = [];
   const missing = IGNORE_ESSENTIALS.filter((e) => !e.anyOf.some((p) => patterns.has(p))).map((e) => e.what);
-  if (missing.length === 0) {
-    return [];
+  if (missing.length > 0) {
+    const rule = DOCKERFILE_RULES.ignore;
+    findings.push({ rule, severity: 'error', message: `the ignore file does not leave out ${missing.join(', ')}`, fix: `add ${missing.join(', ')} to the ignore rules`, file: ctx.file, constructPath: ctx.constructPath });
   }
-  const rule = DOCKERFILE_RULES.ignore;
-  return [{ rule, severity: 'error', message: `the ignore file does not leave out ${missing.join(', ')}`, fix: `add ${missing.join(', ')} to the ignore rules`, file: ctx.file, constructPath: ctx.constructPath }];
+  const credentials = CREDENTIAL_PATTERNS.filter((p) => !patterns.has(p));
+  if (credentials.length > 0 && ctx.exemptions?.[CREDENTIAL_FILES_RULE.id] === undefined) {
+    findings.push({
+      rule: CREDENTIAL_FILES_RULE,
+      severity: 'error',
+      message: `the ignore file does not leave out the credential files ${credentials.join(', ')}`,
+      fix: 'synthesize again (prodpath writes every credential pattern into each ignore file), or add them',
+      file: ctx.file,
+      constructPath: ctx.constructPath,
+    });
+  }
+  return findings;
 }

@@ -1,6 +1,7 @@
 import { checkDockerfile, checkIgnoreFile, DOCKERFILE_RULES } from '../../lib/policy/dockerfile-rules';
 import { formatFinding } from '../../lib/policy/rules';
 import { SECRET_RULE } from '../../lib/policy/secrets';
+import { CREDENTIAL_PATTERNS } from '../../lib/policy/image-rules';
 
 const GOOD = `FROM node:20-slim AS build
 WORKDIR /app
@@ -59,8 +60,16 @@ test.each(breaks)('fails on %s [%s]', (_what, ruleId, mutate, message) => {
 });
 
 describe('ignore files', () => {
-  test('pass when they leave out .git, node_modules and env files', () => {
-    expect(checkIgnoreFile('.git\nnode_modules\n**/.env\n')).toEqual([]);
+  test('pass when they leave out .git, node_modules, env files and every credential file', () => {
+    expect(checkIgnoreFile(`.git\nnode_modules\n**/.env\n${CREDENTIAL_PATTERNS.join('\n')}\n`)).toEqual([]);
+  });
+
+  test('fail naming the credential patterns they lack, unless the image is exempted', () => {
+    const text = `.git\nnode_modules\n${CREDENTIAL_PATTERNS.filter((p) => p !== '**/.npmrc' && p !== '**/.aws').join('\n')}\n`;
+    const [finding] = checkIgnoreFile(text, { file: 'images/api/Dockerfile.dockerignore' });
+    expect(finding.rule.id).toBe('no-credential-files');
+    expect(finding.message).toBe('the ignore file does not leave out the credential files **/.npmrc, **/.aws');
+    expect(checkIgnoreFile(text, { exemptions: { 'no-credential-files': 'the registry token file is a public mirror setting' } })).toEqual([]);
   });
 
   test('fail naming what they let in', () => {
