@@ -6,6 +6,7 @@ import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
 import { checkPinIntegrity } from './lock/pin-integrity';
+import { Image } from './images/image';
 import { checkLockedDigests } from './lock/require-digests';
 import { OutputShapeError, outputShapeProblem, writeTreeAtomically } from './outputs/atomic-write';
 import { stringifyDocuments } from './outputs/yaml';
@@ -14,9 +15,11 @@ import { installRefusalHandler } from './cli/refusal';
 import { checkDockerfile, checkIgnoreFile } from './policy/dockerfile-rules';
 import { ValidationError } from './policy/errors';
 import { hasLoneSurrogate } from './policy/names';
+import { CREDENTIAL_FILES_RULE } from './policy/image-rules';
 import { checkManifests } from './policy/manifest-rules';
 import { Policy } from './policy/policy';
-import { Finding, formatFinding } from './policy/rules';
+import { EXEMPTION_PREFIX, Finding, formatFinding } from './policy/rules';
+import { DETECTOR_DESCRIPTIONS, findSecretTokens, maskSecret, SECRET_RULE, secretFix } from './policy/secrets';
 
 /** Props for {@link App}. */
 export interface AppProps {
@@ -184,6 +187,7 @@ export class App extends Cdk8sApp {
     };
 
     const chartYaml = new Map<Chart, string>();
+    const rendered = new Map<Environment, any[]>();
     const envFiles = new Map<string, string[]>();
     const objectOwners = new Map<string, string>();
     for (const pipeline of this.pipelines) {
@@ -191,10 +195,14 @@ export class App extends Cdk8sApp {
         for (const [rel, content] of Object.entries(image.renderFiles())) {
           add(rel, content, image.node.path);
         }
-        const ctx = { constructPath: image.node.path, expectedUser: `${image.user.uid}:${image.user.gid}` };
+        const ctx = { constructPath: image.node.path, expectedUser: `${image.user.uid}:${image.user.gid}`, exemptions: image.exemptions };
         findings.push(...checkDockerfile(image.dockerfile, ctx), ...checkIgnoreFile(image.ignoreFile, ctx));
+        if (image.exemptions[CREDENTIAL_FILES_RULE.id] === undefined) {
+          for (const problem of image.credentialProblems) {
+            findings.push({ rule: CREDENTIAL_FILES_RULE, severity: 'error', message: `build context ${image.context}: ${problem.reason}`, fix: problem.fix, where: problem.subject, constructPath: image.node.path });
+          }
+        }
       }
-      const rendered = new Map<Environment, any[]>();
       for (const env of pipeline.environments) {
         const constructPaths = checkObjectCollisions(env, objectOwners);
         const docs = env.toJson();
@@ -223,6 +231,7 @@ export class App extends Cdk8sApp {
       const kustomization = { apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', resources: resources.sort() };
       add(`${envName}/kustomization.yaml`, `${GENERATED_HEADER}\n${stringifyDocuments(kustomization)}`, this.node.path || '<app>');
     }
+    findings.push(...scanWrittenFiles(files, owners, [...rendered.values()].flat(), images, findings));
     const errors = findings.filter((f) => f.severity === 'error');
     if (errors.length > 0) {
       throw new PolicyError(errors);
@@ -289,6 +298,61 @@ export class App extends Cdk8sApp {
       fs.writeFileSync(path.join(outdir, `${name}${this.outputFileExtension}`), yaml);
     });
   }
+}
+
+/**
+ * The last line of defence for secrets: every file about to be written (manifests, Dockerfiles,
+ * image.json, docker-bake.json, Compose and Swarm files, kustomizations) is searched for secrets
+ * by format (URL passwords, token formats, private keys, JWTs). It reports only when the
+ * channel checks found no secret (they name the field; this names the file), and it skips
+ * values whose objects or images are exempted from {@link SECRET_RULE}.
+ */
+function scanWrittenFiles(files: ReadonlyMap<string, string>, owners: ReadonlyMap<string, string>, objects: readonly any[], images: readonly Image[], findings: readonly Finding[]): Finding[] {
+  if (findings.some((f) => f.rule.id === SECRET_RULE.id && f.severity === 'error')) {
+    return [];
+  }
+  const allowed = new Set<string>();
+  const allow = (text: string) => findSecretTokens(text).forEach((t) => allowed.add(t.text));
+  for (const obj of objects) {
+    if (typeof obj?.metadata?.annotations?.[`${EXEMPTION_PREFIX}${SECRET_RULE.id}`] === 'string') {
+      stringLeaves(obj).forEach(allow);
+    }
+  }
+  for (const image of images) {
+    if (image.exemptions[SECRET_RULE.id] !== undefined) {
+      allow(image.dockerfile);
+      Object.values(image.buildArgs).forEach(allow);
+    }
+  }
+  const out: Finding[] = [];
+  for (const [rel, content] of [...files].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const token = findSecretTokens(content).find((t) => !allowed.has(t.text));
+    if (token !== undefined) {
+      out.push({
+        rule: SECRET_RULE,
+        severity: 'error',
+        message: `${rel} would contain a secret (${token.detector}: ${DETECTOR_DESCRIPTIONS[token.detector]}; value ${maskSecret(token.text, token.detector)})`,
+        fix: secretFix('NAME'),
+        file: rel,
+        constructPath: owners.get(rel),
+      });
+    }
+  }
+  return out;
+}
+
+/** Every string inside a JSON value. */
+function stringLeaves(value: unknown): string[] {
+  if (typeof value === 'string') {
+    return [value];
+  }
+  if (Array.isArray(value)) {
+    return value.flatMap(stringLeaves);
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.values(value).flatMap(stringLeaves);
+  }
+  return [];
 }
 
 /** The identity of an object in a cluster: namespace, API group, kind and name. */

@@ -50,3 +50,6 @@ export type { ComposeOutput, EnvironmentCompose, EnvironmentComposeOptions } fro
 export { COMPOSE_NO_EQUIVALENT, COMPOSE_RULES } from './compose/rules';
 export { JOBS_PROFILE } from './compose/service';
 export type { ComposeTarget } from './compose/service';
+export { detectSecret, SECRET_RULE } from './policy/secrets';
+export type { SecretDetector } from './policy/secrets';
+export { CREDENTIAL_FILES_RULE } from './policy/image-rules';

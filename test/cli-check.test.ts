@@ -57,7 +57,7 @@ describe('prodpath check', () => {
     expect(r.code).toBe(1);
     const expected: [string, RegExp][] = [
       ['image-tag', /^error: prod\/shop\.k8s\.yaml Deployment shop\/api \S+\/image: \[image-tag\] container api runs image "ghcr\.io\/acme\/api:latest"/m],
-      ['no-literal-secret-env', /^error: prod\/shop\.k8s\.yaml Deployment shop\/api .*\[no-literal-secret-env\] container api sets DB_PASSWORD to a literal value/m],
+      ['no-plaintext-secrets', /^error: prod\/shop\.k8s\.yaml Deployment shop\/api .*\[no-plaintext-secrets\] env DB_PASSWORD holds a secret in plain text \(secret-name: .*\*\*\* \(\d+ characters, hidden\)/m],
       ['production-ingress-tls', /^error: prod\/shop\.k8s\.yaml Ingress shop\/api \/spec\/rules\/0\/host: \[production-ingress-tls\]/m],
       ['production-disruption-budget', /^error: prod\/shop\.k8s\.yaml Deployment shop\/api: \[production-disruption-budget\] no PodDisruptionBudget selects the pods/m],
       ['schema-valid', /^error: staging\/shop\.k8s\.yaml Deployment shop-staging\/api \/spec\/replica: \[schema-valid\] unknown field "replica"/m],
@@ -68,6 +68,7 @@ describe('prodpath check', () => {
     for (const [rule, pattern] of expected) {
       expect({ rule, found: pattern.test(r.err) }).toEqual({ rule, found: true });
     }
+    expect(r.err).not.toContain('hunter2');
     expect(r.out).toMatch(/prodpath check: \d+ error\(s\)/);
   });
 

@@ -124,17 +124,18 @@ export function checkDist(dist: string, options: { production?: readonly string[
       const meta = fs.existsSync(path.join(dir, 'image.json')) ? JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) : {};
       const users = podUsersOf(allObjects, meta.image);
       const dockerfile = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
+      const exemptions = typeof meta.exemptions === 'object' && meta.exemptions !== null ? meta.exemptions : {};
       if (users.size <= 1) {
-        findings.push(...checkDockerfile(dockerfile, { file: rel('Dockerfile'), expectedUser: [...users][0] }));
+        findings.push(...checkDockerfile(dockerfile, { file: rel('Dockerfile'), expectedUser: [...users][0], exemptions }));
       } else {
-        findings.push(...checkDockerfile(dockerfile, { file: rel('Dockerfile') }));
+        findings.push(...checkDockerfile(dockerfile, { file: rel('Dockerfile'), exemptions }));
         for (const user of users) {
           findings.push(...checkDockerfile(dockerfile, { file: rel('Dockerfile'), expectedUser: user }).filter((f) => f.rule.id === 'dockerfile-numeric-user'));
         }
       }
       const ignore = path.join(dir, 'Dockerfile.dockerignore');
       if (fs.existsSync(ignore)) {
-        findings.push(...checkIgnoreFile(fs.readFileSync(ignore, 'utf8'), { file: rel('Dockerfile.dockerignore') }));
+        findings.push(...checkIgnoreFile(fs.readFileSync(ignore, 'utf8'), { file: rel('Dockerfile.dockerignore'), exemptions }));
       } else {
         findings.push(...checkIgnoreFile('', { file: rel('Dockerfile.dockerignore') }));
       }

@@ -3,7 +3,7 @@
  * comments. prodpath never writes a secret value to its output, but hand-edited manifests or
  * escape hatches might.
  */
-import { looksSecret } from '../policy/names';
+import { findSecretTokens, isSecretName } from '../policy/secrets';
 import { escapePointer, pointerSegments, valueAt } from './semantic-diff';
 
 /** What a masked value is shown as. */
@@ -17,16 +17,14 @@ const REFERENCE_FIELDS = new Set([
   'secret', 'secrets', 'secretKey', 'secretKeyRef', 'secretRef', 'secretName', 'secretStoreRef', 'automountServiceAccountToken',
 ]);
 
-/** A URL with a password in it: `scheme://user:password@host`. */
-const URL_PASSWORD = /(\b[a-z][a-z0-9+.-]*:\/\/[^/:@\s]*:)([^@\s]+)(@)/gi;
-
-const secretName = (name: string) => !REFERENCE_FIELDS.has(name) && looksSecret(name);
+const secretName = (name: string) => !REFERENCE_FIELDS.has(name) && isSecretName(name);
 
 /**
  * The value to show for a field of a diff. Hidden (shown as {@link MASK}): string values of
  * fields with a secret-looking name (`password`, `token`, `api_key`, ...), the value of an env
- * var with such a name, and everything in a Secret's or SealedSecret's data; inside strings, a
- * URL's password. Other values as they are.
+ * var with such a name, and everything in a Secret's or SealedSecret's data; inside strings, every
+ * secret the detector of lib/policy/secrets.ts finds by format (a URL's password, tokens,
+ * private keys). Other values as they are.
  * @param object the object the field belongs to, to read an env var's name beside its value
  */
 export function maskValue(kind: string, pointer: string, value: unknown, object?: unknown): unknown {
@@ -44,7 +42,7 @@ export function maskValue(kind: string, pointer: string, value: unknown, object?
   // The value of an env var item ({ name, value }): judge by its name.
   if (last === 'value' && segments.length >= 3 && segments[segments.length - 3] === 'env') {
     const item = valueAt(object, `/${segments.slice(0, -1).map(escapePointer).join('/')}`) as { name?: unknown } | undefined;
-    if (typeof item?.name === 'string' && looksSecret(item.name)) {
+    if (typeof item?.name === 'string' && isSecretName(item.name)) {
       return MASK;
     }
   }
@@ -53,14 +51,15 @@ export function maskValue(kind: string, pointer: string, value: unknown, object?
 
 function maskDeep(value: unknown, secretObject: boolean): unknown {
   if (typeof value === 'string') {
-    return value.replace(URL_PASSWORD, '$1***$3');
+    // Secrets by format (a URL's password, tokens, keys): each one replaced by ***.
+    return findSecretTokens(value).reduce((text, token) => text.split(token.text).join('***'), value);
   }
   if (Array.isArray(value)) {
     return value.map((v) => maskDeep(v, false));
   }
   if (typeof value === 'object' && value !== null) {
     const o = value as Record<string, unknown>;
-    const envItem = typeof o.name === 'string' && looksSecret(o.name) && typeof o.value === 'string';
+    const envItem = typeof o.name === 'string' && isSecretName(o.name) && typeof o.value === 'string';
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(o)) {
       const hide = (envItem && k === 'value')

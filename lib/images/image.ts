@@ -3,8 +3,10 @@ import * as path from 'path';
 import { Construct } from 'constructs';
 import { ValidationError } from '../policy/errors';
 import { checkDns1123Label } from '../policy/names';
+import { exemptionsFor } from '../policy/policy';
 import { DigestLock, LOCK_FILE_NAME } from '../lock/lock';
-import { hashContext, IgnoreRules, listContextFiles } from './context';
+import { ContextFile, hashContext, IgnoreRules, listContextFiles } from './context';
+import { CredentialProblem, findCredentialProblems } from './credentials';
 import { DEFAULT_PLATFORM, IImageRecipe, ImageUser } from './recipe-base';
 
 /** Props for {@link Image}. Create images with `Pipeline.image()`, which fills these in. */
@@ -97,6 +99,11 @@ export class Image extends Construct {
   public readonly dockerfile: string;
   /** The rendered ignore file. */
   public readonly ignoreFile: string;
+  /**
+   * Credential files the context would send, and ignore rules that bring them back; synth
+   * refuses them under `no-credential-files` unless the image is exempted.
+   */
+  public readonly credentialProblems: readonly CredentialProblem[];
   /** How many files the context holds after the ignore rules. */
   public readonly contextFileCount: number;
   /** The pipeline's environments in promotion order, if given. */
@@ -159,7 +166,8 @@ export class Image extends Construct {
     ].join('\n');
     this.platforms = rendered.platforms ?? [DEFAULT_PLATFORM];
     this.buildArgs = rendered.buildArgs ?? {};
-    const { contentHash, fileCount } = computeContentHash(contextDir, rules, this.dockerfile, this.ignoreFile, this.platforms);
+    const { contentHash, fileCount, files } = computeContentHash(contextDir, rules, this.dockerfile, this.ignoreFile, this.platforms);
+    this.credentialProblems = findCredentialProblems(contextDir, files, patterns);
 
     this.contextFileCount = fileCount;
     this.contentHash = contentHash;
@@ -194,6 +202,15 @@ export class Image extends Construct {
    * In image.json, `context` is relative to the app root and `dockerfile` and `ignorefile`
    * are relative to the output folder, so the output does not depend on where it is written.
    */
+  /**
+   * The policy exemptions that cover this image (`Policy.exempt(image, rule, reason)`), by rule
+   * id, sorted; written to image.json so `prodpath check` honours them too.
+   */
+  public get exemptions(): Record<string, string> {
+    const all = exemptionsFor(this);
+    return Object.fromEntries(Object.keys(all).sort().map((k) => [k, all[k]]));
+  }
+
   public renderFiles(): Record<string, string> {
     const dir = `images/${this.imageName}`;
     const metadata = {
@@ -204,6 +221,7 @@ export class Image extends Construct {
       digest: this.digest,
       dockerfile: `${dir}/${IMAGE_FILES.dockerfile}`,
       environments: this.promotionOrder,
+      exemptions: Object.keys(this.exemptions).length > 0 ? this.exemptions : undefined,
       ignorefile: `${dir}/${IMAGE_FILES.ignore}`,
       image: this.taggedRef,
       name: this.imageName,
@@ -229,11 +247,11 @@ export class Image extends Construct {
  * did; build arguments are ARG defaults in the Dockerfile already) and every file of the
  * context the ignore rules let in. `prodpath build` computes it again to refuse a stale output.
  */
-export function computeContentHash(contextDir: string, rules: IgnoreRules, dockerfile: string, ignoreFile: string, platforms: readonly string[]): { contentHash: string; fileCount: number } {
+export function computeContentHash(contextDir: string, rules: IgnoreRules, dockerfile: string, ignoreFile: string, platforms: readonly string[]): { contentHash: string; fileCount: number; files: ContextFile[] } {
   const files = listContextFiles(contextDir, rules);
   const buildText = platforms.join(',') === DEFAULT_PLATFORM ? [] : [`platforms=${platforms.join(',')}`];
   const hash = hashContext(contextDir, files, [dockerfile, ignoreFile, ...buildText]);
-  return { contentHash: `sha256:${hash}`, fileCount: files.length };
+  return { contentHash: `sha256:${hash}`, fileCount: files.length, files };
 }
 
 function toPosix(p: string): string {

@@ -7,7 +7,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../policy/errors';
-import { checkCommand, checkHttpPath, hasLoneSurrogate, looksSecret } from '../policy/names';
+import { checkCommand, checkHttpPath, hasLoneSurrogate } from '../policy/names';
+import { CREDENTIAL_PATTERNS } from '../policy/image-rules';
 import { execForm } from './dockerfile';
 
 /** The numeric user and group an image runs as; the pods that run it use the same ids. */
@@ -95,7 +96,8 @@ export interface CommonRecipeOptions {
    */
   readonly user?: ImageUser;
   /**
-   * Extra environment variables baked into the final image. Names that look secret are refused.
+   * Extra environment variables baked into the final image. Secrets (by name or by value) are
+   * refused at synth: they would stay in the image's layers.
    * @default {}
    */
   readonly env?: Readonly<Record<string, string>>;
@@ -106,8 +108,8 @@ export interface CommonRecipeOptions {
   readonly ignore?: readonly string[];
   /**
    * Build arguments, declared with these values as defaults (`ARG NAME="value"`) at the top of
-   * the stage that runs the build, and passed by the bake file. Names that look secret are
-   * refused: use a secret mount in a custom recipe for those.
+   * the stage that runs the build, and passed by the bake file. Secrets (by name or by value)
+   * are refused at synth: use a secret mount in a custom recipe for those.
    * @default {}
    */
   readonly buildArgs?: Readonly<Record<string, string>>;
@@ -147,19 +149,21 @@ export const KNOWN_PLATFORMS: readonly string[] = [
   'linux/s390x',
 ];
 
-/** Ignore patterns every recipe starts with: VCS data, local dependencies, env files, logs, Dockerfiles. */
+/**
+ * Ignore patterns every recipe starts with: VCS data, local dependencies, logs, Dockerfiles,
+ * and every file tools write credentials into ({@link CREDENTIAL_PATTERNS}: env files, `.npmrc`,
+ * `.aws/`, SSH and TLS keys, ...).
+ */
 export const BASE_IGNORE: readonly string[] = [
   '.git',
   '.gitignore',
   '.dockerignore',
   'Dockerfile*',
   'node_modules',
-  '**/.env',
-  '**/.env.*',
-  '**/*.env',
   '**/*.log',
   '**/.DS_Store',
   'coverage',
+  ...CREDENTIAL_PATTERNS,
 ];
 
 const TAGGED_IMAGE = /^(?:[a-z0-9.-]+(?::[0-9]+)?\/)?[a-z0-9]+(?:[._-][a-z0-9]+)*(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*:([\w][\w.-]{0,127})(@sha256:[a-f0-9]{64})?$/;
@@ -195,7 +199,10 @@ export function checkUser(scope: IConstruct, user: ImageUser, field = 'user'): I
   return user;
 }
 
-/** Refuses environment variable names that look secret, and names that are not variable names. */
+/**
+ * Refuses names that are not variable names and values that are not one-line strings. Secrets
+ * (by name or value) are refused at synth by the `no-plaintext-secrets` rule on the Dockerfile.
+ */
 export function checkEnv(scope: IConstruct, env: Readonly<Record<string, string>>, field = 'env'): void {
   for (const [name, value] of Object.entries(env ?? {})) {
     if (!ARG_NAME.test(name)) {
@@ -204,14 +211,6 @@ export function checkEnv(scope: IConstruct, env: Readonly<Record<string, string>
         value: name,
         rule: 'an environment variable name starts with a letter or \'_\' and holds only letters, digits and \'_\'',
         fix: 'use a name such as "LOG_LEVEL"',
-      });
-    }
-    if (looksSecret(name)) {
-      throw new ValidationError(scope, {
-        field: `${field}.${name}`,
-        value: name,
-        rule: 'secret-looking names may not be baked into an image as ENV (they stay in its layers)',
-        fix: 'pass the value at run time from a secret reference instead',
       });
     }
     if (typeof value !== 'string' || /[\r\n]/.test(value)) {
@@ -233,7 +232,7 @@ export function checkEnv(scope: IConstruct, env: Readonly<Record<string, string>
   }
 }
 
-/** Checks build arguments: variable-like names that do not look secret, one-line string values. */
+/** Checks build arguments: variable-like names, one-line string values (secrets are refused at synth, see {@link checkEnv}). */
 export function checkBuildArgs(scope: IConstruct, args: unknown): Readonly<Record<string, string>> {
   if (args === undefined) {
     return {};
@@ -255,14 +254,6 @@ export function checkBuildArgs(scope: IConstruct, args: unknown): Readonly<Recor
         value: name,
         rule: 'a build argument name starts with a letter or \'_\' and holds only letters, digits and \'_\'',
         fix: 'use a name such as "APP_VERSION"',
-      });
-    }
-    if (looksSecret(name)) {
-      throw new ValidationError(scope, {
-        field: `buildArgs.${name}`,
-        value: name,
-        rule: 'secret-looking names may not be build arguments (ARG values stay in the image history)',
-        fix: 'use a secret mount (RUN --mount=type=secret) in ImageRecipe.custom, and pass the secret at build time',
       });
     }
     if (typeof value !== 'string' || /[\r\n]/.test(value)) {

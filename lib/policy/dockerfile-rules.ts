@@ -3,8 +3,9 @@
  * their ignore files, after hadolint and BuildKit's build checks. Parsed with dockerfile-ast.
  */
 import { DockerfileParser, From, Instruction, JSONInstruction, PropertyInstruction } from 'dockerfile-ast';
-import { looksSecret } from './names';
+import { CREDENTIAL_FILES_RULE, CREDENTIAL_PATTERNS } from './image-rules';
 import { Finding, PolicyRule } from './rules';
+import { detectSecret, DETECTOR_DESCRIPTIONS, findSecretTokens, isSecretName, maskSecret, SECRET_RULE, secretFix } from './secrets';
 
 /** Every Dockerfile rule, by key. */
 export const DOCKERFILE_RULES = {
@@ -18,7 +19,6 @@ export const DOCKERFILE_RULES = {
   healthcheck: { id: 'dockerfile-healthcheck', rationale: 'an image that checks its own health works the same under Compose and Kubernetes probes', source: 'prodpath' },
   layerOrder: { id: 'dockerfile-dependencies-first', rationale: 'installing dependencies before copying the source lets a source-only change reuse the dependency layer', source: 'Docker build best practices' },
   apt: { id: 'dockerfile-apt-hygiene', rationale: 'apt-get install -y --no-install-recommends, then removing /var/lib/apt/lists, keeps images small and builds non-interactive', source: 'hadolint DL3014, DL3015, DL3009' },
-  secrets: { id: 'dockerfile-no-secret-args', rationale: 'ARG and ENV values stay in the image history: pass secrets with RUN --mount=type=secret', source: 'BuildKit SecretsUsedInArgOrEnv' },
   ignore: { id: 'dockerignore-essentials', rationale: 'the build context leaves out VCS data, local dependencies and env files', source: 'prodpath' },
 } satisfies Record<string, PolicyRule>;
 
@@ -30,6 +30,12 @@ export interface DockerfileContext {
   readonly constructPath?: string;
   /** The user the pods that run the image use, `uid:gid`; the final USER must equal it. */
   readonly expectedUser?: string;
+  /**
+   * Exemptions recorded for the image (`Policy.exempt(image, rule, reason)`, kept in image.json),
+   * by rule id. Only exemptible rules (not the `dockerfile-*` ones) can be exempted.
+   * @default {}
+   */
+  readonly exemptions?: Readonly<Record<string, string>>;
 }
 
 const INSTALL = /\b(npm (ci|install)|pnpm install|yarn (install)?|pip3? install|poetry install|go mod download|bundle install|composer install|cargo fetch)\b/;
@@ -38,6 +44,9 @@ const INSTALL = /\b(npm (ci|install)|pnpm install|yarn (install)?|pip3? install|
 export function checkDockerfile(text: string, ctx: DockerfileContext = {}): Finding[] {
   const findings: Finding[] = [];
   const add = (rule: PolicyRule, ins: Instruction | undefined, message: string, fix: string) => {
+    if ((rule.exemptible ?? true) && !rule.id.startsWith('docker') && typeof ctx.exemptions?.[rule.id] === 'string') {
+      return;
+    }
     const where = ins ? `line ${ins.getRange().start.line + 1}` : undefined;
     findings.push({ rule, severity: rule.severity ?? 'error', message, fix, where, file: ctx.file, constructPath: ctx.constructPath });
   };
@@ -55,10 +64,21 @@ export function checkDockerfile(text: string, ctx: DockerfileContext = {}): Find
       add(R.copyNotAdd, ins, 'ADD is used', 'use COPY (and RUN curl or a build stage for remote files)');
     }
     if (keyword === 'ARG' || keyword === 'ENV') {
+      // ARG and ENV values stay in the image and its history: refused by name (even without a value) and by value.
+      const from = keyword === 'ENV' ? 'the recipe\'s env or an env step' : 'the recipe\'s buildArgs or an arg step; also written to image.json, docker-bake.json and Compose build args';
       for (const prop of (ins as PropertyInstruction).getProperties()) {
-        if (looksSecret(prop.getName())) {
-          add(R.secrets, ins, `${keyword} ${prop.getName()} looks like a secret`, 'use RUN --mount=type=secret,id=... and read the secret from the mounted file');
+        const name = prop.getName();
+        const value = prop.getValue() ?? '';
+        const detector = isSecretName(name) && value === '' ? 'secret-name' : detectSecret(name, value);
+        if (detector !== undefined) {
+          const shown = value === '' ? 'no default, so it would be passed with --build-arg and stay in the image history' : `value ${maskSecret(value, detector)}`;
+          add(SECRET_RULE, ins, `${keyword} ${name} (${from}) holds a secret (${detector}: ${DETECTOR_DESCRIPTIONS[detector]}; ${shown})`, `${secretFix(name)}; in an image, read a secret from a build secret mount (RUN --mount=type=secret,id=...) or pass it at run time`);
         }
+      }
+    } else {
+      const token = findSecretTokens(ins.getTextContent())[0];
+      if (token !== undefined) {
+        add(SECRET_RULE, ins, `${keyword} holds a secret (${token.detector}: ${DETECTOR_DESCRIPTIONS[token.detector]}; value ${maskSecret(token.text, token.detector)})`, `${secretFix('NAME')}; in an image, read a secret from a build secret mount (RUN --mount=type=secret,id=...)`);
       }
     }
     if (keyword === 'RUN') {
@@ -138,16 +158,32 @@ export function checkDockerfile(text: string, ctx: DockerfileContext = {}): Find
 const IGNORE_ESSENTIALS: readonly { what: string; anyOf: readonly string[] }[] = [
   { what: '.git', anyOf: ['.git', '**/.git', '.git/'] },
   { what: 'node_modules', anyOf: ['node_modules', '**/node_modules', 'node_modules/'] },
-  { what: 'env files', anyOf: ['.env', '**/.env', '*.env', '**/*.env'] },
+  { what: 'env files', anyOf: ['.env', '**/.env', '*.env', '**/*.env', '**/.env*'] },
 ];
 
-/** Checks an ignore file for the essentials: VCS data, local dependencies, env files. */
+/**
+ * Checks an ignore file for the essentials (VCS data, local dependencies, env files) and for
+ * every credential pattern ({@link CREDENTIAL_PATTERNS}; exemptible per image under
+ * `no-credential-files`). Synth also refuses `!` rules that bring a credential file back.
+ */
 export function checkIgnoreFile(text: string, ctx: DockerfileContext = {}): Finding[] {
   const patterns = new Set(text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#')));
+  const findings: Finding[] = [];
   const missing = IGNORE_ESSENTIALS.filter((e) => !e.anyOf.some((p) => patterns.has(p))).map((e) => e.what);
-  if (missing.length === 0) {
-    return [];
+  if (missing.length > 0) {
+    const rule = DOCKERFILE_RULES.ignore;
+    findings.push({ rule, severity: 'error', message: `the ignore file does not leave out ${missing.join(', ')}`, fix: `add ${missing.join(', ')} to the ignore rules`, file: ctx.file, constructPath: ctx.constructPath });
   }
-  const rule = DOCKERFILE_RULES.ignore;
-  return [{ rule, severity: 'error', message: `the ignore file does not leave out ${missing.join(', ')}`, fix: `add ${missing.join(', ')} to the ignore rules`, file: ctx.file, constructPath: ctx.constructPath }];
+  const credentials = CREDENTIAL_PATTERNS.filter((p) => !patterns.has(p));
+  if (credentials.length > 0 && ctx.exemptions?.[CREDENTIAL_FILES_RULE.id] === undefined) {
+    findings.push({
+      rule: CREDENTIAL_FILES_RULE,
+      severity: 'error',
+      message: `the ignore file does not leave out the credential files ${credentials.join(', ')}`,
+      fix: 'synthesize again (prodpath writes every credential pattern into each ignore file), or add them',
+      file: ctx.file,
+      constructPath: ctx.constructPath,
+    });
+  }
+  return findings;
 }

@@ -1,4 +1,5 @@
 import { IConstruct } from 'constructs';
+import { findSecretTokens } from './secrets';
 
 /**
  * What went wrong with one value given to a prodpath construct.
@@ -31,11 +32,23 @@ export class ValidationError extends Error {
 
   constructor(scopeOrPath: IConstruct | string, problem: ValidationProblem) {
     const where = typeof scopeOrPath === 'string' ? scopeOrPath : pathOf(scopeOrPath);
+    problem = { ...problem, value: hideSecrets(problem.value) };
     super(`${where}: ${problem.field} ${describe(problem.value)} is invalid: ${problem.rule}. Fix: ${problem.fix}.`);
     this.name = 'ValidationError';
     this.constructPath = where;
     this.problem = problem;
   }
+}
+
+/** A value with every secret the detector finds by format (URL passwords, tokens, keys) replaced by `***`. */
+function hideSecrets(value: unknown): unknown {
+  if (typeof value === 'string') {
+    return findSecretTokens(value).reduce((text, t) => text.split(t.text).join('***'), value);
+  }
+  if (Array.isArray(value)) {
+    return value.map(hideSecrets);
+  }
+  return value;
 }
 
 /** The construct path used in messages; the root (the App) is shown as `<app>`. */

@@ -4,7 +4,8 @@
  * its PodDisruptionBudget, HorizontalPodAutoscaler or NetworkPolicy).
  */
 import { limitViolations } from './name-limits';
-import { isWrittenReason, looksSecret } from './names';
+import { isWrittenReason } from './names';
+import { DETECTOR_DESCRIPTIONS, findObjectSecrets, SECRET_RULE, secretFix } from './secrets';
 import { EXEMPTION_PREFIX, Finding, ObjectRef, PolicyRule, Severity } from './rules';
 import { isKnownKind, validateManifest } from './schema/validate';
 
@@ -46,7 +47,7 @@ export const MANIFEST_RULES = {
   labels: { id: 'recommended-labels', rationale: 'the app.kubernetes.io labels let tools and people find what belongs together', source: 'Kubernetes recommended labels' },
   serviceAccountToken: { id: 'no-service-account-token', rationale: 'pods that do not call the Kubernetes API must not carry a token for it', source: 'kube-linter, Polaris' },
   secretData: { id: 'no-secret-values', rationale: 'secret values never go to dist/: reference secrets, do not write them', source: 'prodpath' },
-  secretEnv: { id: 'no-literal-secret-env', rationale: 'an environment variable whose name looks secret must come from a secret reference, not a literal', source: 'kube-linter env-var-secret' },
+  plaintextSecrets: SECRET_RULE,
   selector: { id: 'selector-matches-template', rationale: 'a workload must select exactly the pods of its own template', source: 'Kubernetes apps/v1 validation' },
   configMapHash: { id: 'config-map-content-named', rationale: 'a ConfigMap named by its content hash and immutable makes a config change roll the pods', source: 'prodpath' },
   replicas: { id: 'production-replicas', rationale: 'production runs at least two pods, or lets an autoscaler decide (and then sets no replicas)', source: 'kube-score, Polaris', productionOnly: true },
@@ -148,6 +149,11 @@ export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestCo
       if (key.startsWith(EXEMPTION_PREFIX) && !isWrittenReason(reason)) {
         report(R.schema, `the exemption ${key} has no written reason (got ${JSON.stringify(reason)})`, 'give the reason in a sentence: Policy.exempt(scope, rule, \'why this is safe\')', `/metadata/annotations/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
       }
+    }
+
+    // Secrets in plain text anywhere in the object: by name, by format, by entropy.
+    for (const s of findObjectSecrets(obj)) {
+      report(R.plaintextSecrets, `${s.holder} holds a secret in plain text (${s.detector}: ${DETECTOR_DESCRIPTIONS[s.detector]}; value ${s.masked})`, secretFix(s.key), s.pointer);
     }
 
     if (obj?.kind === 'Secret' && (obj.data !== undefined || obj.stringData !== undefined)) {
@@ -254,11 +260,6 @@ export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestCo
         ];
         if (missing.length > 0) {
           report(R.resources, `container ${c.name} sets no ${missing.join(', ')}`, 'set CPU, memory and ephemeral-storage requests and a memory limit', `${where}/resources`);
-        }
-        for (const [i, env] of (c.env ?? []).entries()) {
-          if (env.value !== undefined && looksSecret(env.name)) {
-            report(R.secretEnv, `container ${c.name} sets ${env.name} to a literal value`, `take ${env.name} from a secret reference (valueFrom.secretKeyRef)`, `${where}/env/${i}/value`);
-          }
         }
         const portNames = new Set((c.ports ?? []).map((x: any) => x.name).filter(Boolean));
         for (const probe of ['readinessProbe', 'livenessProbe', 'startupProbe']) {

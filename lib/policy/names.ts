@@ -170,17 +170,6 @@ export function checkHttpPath(scope: IConstruct | string, field: string, value: 
   return value;
 }
 
-const SECRET_LOOKING = /password|passwd|secret|token|api_?key|credential|private_?key/i;
-
-/**
- * Whether a variable name looks like it carries a secret (CHECKLISTS.md's pattern). Names
- * that end in `_HOST`, `_PORT` or `_FILE` carry an address or a path, not the secret itself
- * (`TOKEN_SERVICE_HOST`, `POSTGRES_PASSWORD_FILE`), and do not count.
- */
-export function looksSecret(name: string): boolean {
-  return SECRET_LOOKING.test(name) && !/_(HOST|PORT|FILE)$/i.test(name);
-}
-
 /**
  * The shortest written reason prodpath accepts where a person overrides a check (a policy
  * exemption, a parity difference, a forced promotion): it is recorded for reviewers.

@@ -3,7 +3,7 @@ import { IConstruct } from 'constructs';
 import { DOCKERFILE_RULES } from './dockerfile-rules';
 import { ValidationError } from './errors';
 import { isWrittenReason } from './names';
-import { DIGEST_RULE } from './image-rules';
+import { CREDENTIAL_FILES_RULE, DIGEST_RULE } from './image-rules';
 import { MANIFEST_RULES } from './manifest-rules';
 import { EXEMPTION_PREFIX, PolicyRule } from './rules';
 
@@ -17,7 +17,7 @@ export class Policy {
   /** Every rule, manifests and images first, then Dockerfiles; sorted by id within each. */
   public static rules(): PolicyRule[] {
     const byId = (a: PolicyRule, b: PolicyRule) => (a.id < b.id ? -1 : 1);
-    return [...[...Object.values(MANIFEST_RULES), DIGEST_RULE].sort(byId), ...Object.values(DOCKERFILE_RULES).sort(byId)];
+    return [...[...Object.values(MANIFEST_RULES), DIGEST_RULE, CREDENTIAL_FILES_RULE].sort(byId), ...Object.values(DOCKERFILE_RULES).sort(byId)];
   }
 
   /**
@@ -71,4 +71,18 @@ export class Policy {
   }
 
   private constructor() {}
+}
+
+/**
+ * The exemptions that cover `scope`: those recorded on it and on every scope above it, by
+ * rule id (the closest scope's reason wins). Internal: images record them in image.json.
+ */
+export function exemptionsFor(scope: IConstruct): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const s of scope.node.scopes) {
+    for (const [ruleId, reason] of exemptions.get(s) ?? []) {
+      out[ruleId] = reason;
+    }
+  }
+  return out;
 }

@@ -1,9 +1,14 @@
 import * as crypto from 'crypto';
 import { Construct } from 'constructs';
 import { ValidationError } from '../policy/errors';
-import { checkConfigKey, checkEnvName, hasLoneSurrogate, looksSecret } from '../policy/names';
+import { checkConfigKey, checkEnvName, hasLoneSurrogate } from '../policy/names';
+import { isSecretName } from '../policy/secrets';
 
-/** Checks config: env-var-safe keys, string values, and no secret-looking names. */
+/**
+ * Checks config: env-var-safe keys and string values. Secrets (by key name, URL password,
+ * token format or entropy) are refused at synth by the `no-plaintext-secrets` rule, where a
+ * false positive can be exempted with `Policy.exempt`.
+ */
 export function checkConfig(scope: Construct, config: Readonly<Record<string, string>>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of Object.keys(config).sort()) {
@@ -17,21 +22,13 @@ export function checkConfig(scope: Construct, config: Readonly<Record<string, st
     }
     checkConfigKey(scope, `config key`, key);
     checkEnvName(scope, `config key`, key);
-    if (looksSecret(key)) {
-      throw new ValidationError(scope, {
-        field: `config.${key}`,
-        value: '(value hidden)',
-        rule: 'config is written in plain text to the manifests; a name that looks secret (password, token, key, credential...) may not carry a literal value',
-        fix: `reference a secret instead: secrets: { ${key}: SecretRef.external("...") }`,
-      });
-    }
     const value = config[key];
     if (typeof value !== 'string') {
       throw new ValidationError(scope, {
         field: `config.${key}`,
-        value,
+        value: isSecretName(key) ? '(hidden: the name looks secret)' : value,
         rule: 'config values are strings (environment variables)',
-        fix: `write it as a string, such as "${String(value)}"`,
+        fix: isSecretName(key) ? 'reference the secret instead: secrets: { NAME: SecretRef.external("...") }' : `write it as a string, such as "${String(value)}"`,
       });
     }
     if (hasLoneSurrogate(value)) {

@@ -178,8 +178,9 @@ export class SecretRef {
       if (typeof data !== 'object' || data === null || Object.keys(data).length === 0) {
         throw new ValidationError(scope, {
           field: `${field}.encryptedData`,
-          value: data,
-          rule: 'a sealed secret needs the encrypted values kubeseal wrote',
+          // Never echo what was pasted here: it may be the plain secret.
+          value: data === undefined || data === null ? data : `(hidden: ${Array.isArray(data) ? 'an array' : typeof data === 'object' ? 'an empty object' : `a ${typeof data}`})`,
+          rule: 'a sealed secret needs the encrypted values kubeseal wrote, as an object of key to ciphertext',
           fix: 'run `kubeseal --raw --namespace <ns> --name <name>` and pass { key: "<ciphertext>" }',
         });
       }

@@ -1,5 +1,7 @@
 import { checkDockerfile, checkIgnoreFile, DOCKERFILE_RULES } from '../../lib/policy/dockerfile-rules';
 import { formatFinding } from '../../lib/policy/rules';
+import { SECRET_RULE } from '../../lib/policy/secrets';
+import { CREDENTIAL_PATTERNS } from '../../lib/policy/image-rules';
 
 const GOOD = `FROM node:20-slim AS build
 WORKDIR /app
@@ -43,8 +45,9 @@ const breaks: [string, string, (t: string) => string, RegExp][] = [
   ['dependencies installed after the source', R.layerOrder.id, (t) => t.replace('COPY package.json package-lock.json ./\nRUN npm ci --no-audit --no-fund\nCOPY . .', 'COPY . .\nRUN npm ci --no-audit --no-fund'), /dependencies are installed \(npm ci\) after the whole source is copied/],
   ['apt-get without --no-install-recommends', R.apt.id, (t) => t.replace(' --no-install-recommends', ''), /apt-get install lacks/],
   ['apt-get without cleaning the lists', R.apt.id, (t) => t.replace(' && rm -rf /var/lib/apt/lists/*', ''), /apt-get install lacks/],
-  ['a secret ARG', R.secrets.id, (t) => t.replace('WORKDIR /app\nCOPY package.json', 'ARG NPM_TOKEN\nWORKDIR /app\nCOPY package.json'), /ARG NPM_TOKEN looks like a secret/],
-  ['a secret ENV', R.secrets.id, (t) => t.replace('USER 10001', 'ENV DB_PASSWORD=hunter2\nUSER 10001'), /ENV DB_PASSWORD looks like a secret/],
+  ['a secret ARG', SECRET_RULE.id, (t) => t.replace('WORKDIR /app\nCOPY package.json', 'ARG NPM_TOKEN\nWORKDIR /app\nCOPY package.json'), /ARG NPM_TOKEN \(.*\) holds a secret \(secret-name: .*no default/],
+  ['a secret ENV', SECRET_RULE.id, (t) => t.replace('USER 10001', 'ENV DB_PASSWORD=hunter2\nUSER 10001'), /ENV DB_PASSWORD \(.*\) holds a secret \(secret-name: .*value \*\*\* \(7 characters, hidden\)/],
+  ['a token in a RUN line', SECRET_RULE.id, (t) => t.replace('USER 10001', `RUN curl -H "Authorization: token ghp_${'a1B2'.repeat(9)}" https://api.github.com\nUSER 10001`), /RUN holds a secret \(github-token/],
 ];
 
 test.each(breaks)('fails on %s [%s]', (_what, ruleId, mutate, message) => {
@@ -57,8 +60,16 @@ test.each(breaks)('fails on %s [%s]', (_what, ruleId, mutate, message) => {
 });
 
 describe('ignore files', () => {
-  test('pass when they leave out .git, node_modules and env files', () => {
-    expect(checkIgnoreFile('.git\nnode_modules\n**/.env\n')).toEqual([]);
+  test('pass when they leave out .git, node_modules, env files and every credential file', () => {
+    expect(checkIgnoreFile(`.git\nnode_modules\n**/.env\n${CREDENTIAL_PATTERNS.join('\n')}\n`)).toEqual([]);
+  });
+
+  test('fail naming the credential patterns they lack, unless the image is exempted', () => {
+    const text = `.git\nnode_modules\n${CREDENTIAL_PATTERNS.filter((p) => p !== '**/.npmrc' && p !== '**/.aws').join('\n')}\n`;
+    const [finding] = checkIgnoreFile(text, { file: 'images/api/Dockerfile.dockerignore' });
+    expect(finding.rule.id).toBe('no-credential-files');
+    expect(finding.message).toBe('the ignore file does not leave out the credential files **/.npmrc, **/.aws');
+    expect(checkIgnoreFile(text, { exemptions: { 'no-credential-files': 'the registry token file is a public mirror setting' } })).toEqual([]);
   });
 
   test('fail naming what they let in', () => {

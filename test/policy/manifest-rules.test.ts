@@ -93,7 +93,7 @@ const breaks: [string, string, (o: any[]) => void, RegExp][] = [
   ['a missing recommended label', R.labels.id, (o) => { delete dep(o).spec.template.metadata.labels['app.kubernetes.io/version']; }, /lacks app\.kubernetes\.io\/version/],
   ['the service-account token mounted', R.serviceAccountToken.id, (o) => { delete pod(o).automountServiceAccountToken; }, /automountServiceAccountToken is "\(unset: true\)"/],
   ['a Secret with data', R.secretData.id, (o) => { o.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'db', namespace: 'shop' }, data: { password: 'aHVudGVyMg==' } }); }, /Secret db carries values \(password\)/],
-  ['a literal secret env value', R.secretEnv.id, (o) => { ctr(o).env.push({ name: 'DB_PASSWORD', value: 'hunter2' }); }, /sets DB_PASSWORD to a literal value/],
+  ['a literal secret env value', R.plaintextSecrets.id, (o) => { ctr(o).env.push({ name: 'DB_PASSWORD', value: 'hunter2' }); }, /env DB_PASSWORD holds a secret in plain text \(secret-name: .*value \*\*\* \(7 characters, hidden\)\)$/],
   ['a selector that misses the template', R.selector.id, (o) => { dep(o).spec.selector.matchLabels['app.kubernetes.io/name'] = 'web'; }, /does not select the pod template's labels/],
   ['a ConfigMap not named by hash', R.configMapHash.id, (o) => { o[4].metadata.name = 'api-config'; }, /ConfigMap api-config is not immutable and named by its content hash/],
   ['a mutable ConfigMap', R.configMapHash.id, (o) => { delete o[4].immutable; }, /not immutable/],

@@ -105,7 +105,6 @@ describe('bad SecretRef input', () => {
   const cases: [string, Partial<WebServiceProps>, RegExp][] = [
     ['fails when a secret is a literal value', { secrets: { DB_PASSWORD: 'hunter2' as any } }, /^shop\/dev\/api: secrets\.DB_PASSWORD "\(value hidden\)" is invalid: secrets are passed by reference only; a literal value would be written in plain text/],
     ['fails when a secret file is a literal value', { secretFiles: { '/etc/shop/key': 'hunter2' as any } }, /secretFiles\["\/etc\/shop\/key"\] "\(value hidden\)" is invalid: secrets are passed by reference only/],
-    ['fails when a config value looks secret', { config: { API_TOKEN: 'abc' } }, /config\.API_TOKEN "\(value hidden\)" is invalid: config is written in plain text/],
     ['fails when an external secret has no store anywhere', { secrets: { X: SecretRef.external('shop/x') } }, /secrets\.X\.store \(missing\) is invalid: SecretRef\.external\("shop\/x"\) names no store, and environment "dev" has no secretStore setting/],
     ['fails when an external secret has an empty remote key', { secrets: { X: SecretRef.external('', { store: 'vault', secretName: 'x' }) } }, /secrets\.X\.remoteKey "" is invalid/],
     ['fails when a sealed value is not ciphertext', { secrets: { X: SecretRef.sealed({ name: 'x', key: 'p', encryptedData: { p: 'hunter2' } }) } }, /secrets\.X\.encryptedData\.p "\(value hidden\)" is invalid: a sealed value is the base64 ciphertext kubeseal writes/],

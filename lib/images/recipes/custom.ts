@@ -1,6 +1,6 @@
 import { IConstruct } from 'constructs';
 import { ValidationError } from '../../policy/errors';
-import { checkCommand, checkPort, looksSecret } from '../../policy/names';
+import { checkCommand, checkPort } from '../../policy/names';
 import { DockerfileStage, execForm, renderDockerfile } from '../dockerfile';
 import {
   argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkEnv, checkHealthCheck, checkPlatforms,
@@ -259,9 +259,6 @@ function renderStep(scope: IConstruct, field: string, step: CustomStep, earlier:
   if ('arg' in step) {
     if (typeof step.arg !== 'string' || !ARG_NAME.test(step.arg)) {
       bad('an ARG name starts with a letter or \'_\' and holds only letters, digits and \'_\'', 'use { arg: "APP_VERSION" }', step.arg, 'arg');
-    }
-    if (looksSecret(step.arg)) {
-      bad('secret-looking names may not be build arguments (ARG values stay in the image history)', 'use a secret mount: { run: "...", mounts: [{ type: "secret", id: "npmrc" }] }', step.arg, 'arg');
     }
     if (step.default !== undefined && (typeof step.default !== 'string' || /[\r\n]/.test(step.default))) {
       bad('an ARG default is a string on one line', 'use { arg: "APP_VERSION", default: "1.0.0" }', step.default, 'default');

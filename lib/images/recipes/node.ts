@@ -148,6 +148,9 @@ export function planNodeInstall(scope: IConstruct, contextDir: string, source: s
 
   const lockfile = NODE_LOCKFILES[manager];
   const optional = (files: readonly string[]) => files.filter((f) => hasFile(contextDir, f));
+  // The defaults leave out every .npmrc (it is where npm keeps tokens); the one the install
+  // copies is brought back, and synth refuses it when it holds a credential.
+  const npmrc = (files: readonly string[]) => (files.includes('.npmrc') ? ['!.npmrc'] : []);
   if (manager === 'npm') {
     const files = ['package.json', lockfile, ...optional(['.npmrc'])];
     return {
@@ -157,7 +160,7 @@ export function planNodeInstall(scope: IConstruct, contextDir: string, source: s
       install: [`COPY ${files.join(' ')} ./`, 'RUN npm ci --no-audit --no-fund'],
       prodInstall: [`COPY ${files.join(' ')} ./`, 'RUN npm ci --omit=dev --no-audit --no-fund'],
       requiredFiles: files,
-      ignore: ['**/npm-debug.log*'],
+      ignore: ['**/npm-debug.log*', ...npmrc(files)],
     };
   }
   const berry = manager === 'yarn' && (hasFile(contextDir, '.yarnrc.yml') || /^__metadata:/m.test(fs.readFileSync(path.join(contextDir, lockfile), 'utf8')));
@@ -175,7 +178,7 @@ export function planNodeInstall(scope: IConstruct, contextDir: string, source: s
       install: [`COPY ${files.join(' ')} ./`, 'RUN pnpm install --frozen-lockfile'],
       prodInstall: [`COPY ${files.join(' ')} ./`, 'RUN pnpm install --frozen-lockfile --prod'],
       requiredFiles: files,
-      ignore: ['.pnpm-store', '**/npm-debug.log*'],
+      ignore: ['.pnpm-store', '**/npm-debug.log*', ...npmrc(files)],
     };
   }
   if (!berry) {
@@ -187,7 +190,7 @@ export function planNodeInstall(scope: IConstruct, contextDir: string, source: s
       install: [`COPY ${files.join(' ')} ./`, 'RUN yarn install --frozen-lockfile --non-interactive'],
       prodInstall: [`COPY ${files.join(' ')} ./`, 'RUN yarn install --frozen-lockfile --non-interactive --production'],
       requiredFiles: files,
-      ignore: [],
+      ignore: [...npmrc(files)],
     };
   }
   const files = ['package.json', lockfile, ...optional(['.yarnrc.yml'])];
