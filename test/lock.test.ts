@@ -203,7 +203,22 @@ describe('the production digest rule', () => {
     const { make } = appRoot(lockFor(DIGEST, false));
     const { app, image } = make({ requireDigests: 'warn' });
     app.render();
-    expect(app.warnings.map((w) => w.message)).toContain(`the digest prodpath.lock.json records for ${image.taggedRef} comes from a local build that was never pushed, so prod could not pull it`);
+    expect(app.warnings.map((w) => w.message)).toContain(`prodpath.lock.json records only a local build of ${image.taggedRef} (image id ${DIGEST}, never pushed); a local id is never pinned, so prod would run it by tag`);
+  });
+
+  test('never pins a local build\'s id: every environment runs it by tag', () => {
+    const { make } = appRoot(lockFor(DIGEST, false));
+    const { app, image } = make({ requireDigests: 'warn' });
+    expect(image.imageRef).toBe(image.taggedRef);
+    const text = [...app.render().entries()].filter(([file]) => file.endsWith('.yaml')).map(([, t]) => t).join('\n');
+    expect(text).toContain(`image: ${image.taggedRef}\n`);
+    expect(text).not.toContain(DIGEST);
+  });
+
+  test('fails when a production image has only a local build\'s id and requireDigests is error', () => {
+    const { make } = appRoot(lockFor(DIGEST, false));
+    const { app } = make({ requireDigests: 'error' });
+    expect(() => app.render()).toThrow(/records only a local build of .* never pushed/);
   });
 
   test('is satisfied by a pushed digest', () => {

@@ -59,19 +59,21 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .description('build each image of an output folder once per content hash with podman or docker, push it when asked, and record its digest in the lock file that `cdk8s synth` reads to pin images by digest')
     .argument('[dist]', 'the folder `cdk8s synth` wrote', 'dist')
     .option('--engine <engine>', 'podman or docker (default: detected, podman first)')
+    .option('--engine-config <file>', 'the engine configuration (export NAME=\'value\' lines: CONTAINERS_CONF, DOCKER_HOST, PODMAN_FLAGS, DOCKER_FLAGS), such as the env.sh .ci/podman-setup.sh writes (default: $PRODPATH_ENGINE_CONFIG)')
     .option('--root <dir>', 'the app root that image contexts are relative to (default: the folder that holds dist)')
     .option('--lock <file>', 'the lock file, relative to the app root', 'prodpath.lock.json')
     .option('--push', 'push each image to its registry (which must be reachable) and lock the registry digest')
     .option('--only <names>', 'comma-separated image names to build (default: all)')
     .option('--pull <policy>', 'base image pull policy passed to the engine: always, missing, never or newer')
     .option('--verbose', 'print all of the engine\'s output, not only its steps')
-    .action(async (dist: string, opts: { engine?: string; root?: string; lock: string; push?: boolean; only?: string; pull?: string; verbose?: boolean }) => {
+    .action(async (dist: string, opts: { engine?: string; engineConfig?: string; root?: string; lock: string; push?: boolean; only?: string; pull?: string; verbose?: boolean }) => {
       try {
         await buildImages({
           dist,
           root: opts.root,
           lock: opts.lock,
           engine: opts.engine,
+          engineConfig: opts.engineConfig,
           push: opts.push,
           only: opts.only?.split(',').map((s) => s.trim()).filter(Boolean),
           pull: opts.pull,

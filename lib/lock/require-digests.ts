@@ -58,7 +58,7 @@ export function checkLockedDigests(pipeline: DigestCheckSubject): Finding[] {
         rule: DIGEST_RULE,
         severity,
         constructPath: image.node.path,
-        message: `the digest ${lock} records for ${image.taggedRef} comes from a local build that was never pushed, so ${envs} could not pull it`,
+        message: `${lock} records only a local build of ${image.taggedRef} (image id ${image.digest}, never pushed); a local id is never pinned, so ${envs} would run it by tag`,
         fix: `run \`prodpath build --push\` and commit ${lock}, then synthesize again`,
       });
     }
@@ -68,7 +68,7 @@ export function checkLockedDigests(pipeline: DigestCheckSubject): Finding[] {
           rule: DIGEST_RULE,
           severity,
           constructPath: image.node.path,
-          message: `${env} is pinned to ${image.repository}:${pin.tag}@${pin.digest}, which ${lock} records only from a local build that was never pushed, so ${env} could not pull it`,
+          message: `${env} is pinned to ${image.repository}:${pin.tag}@${pin.digest}, which ${lock} records only from a local build that was never pushed; it is not rendered, so ${env} would run ${image.repository}:${pin.tag} by tag`,
           fix: `run \`prodpath build --push\` for that build, or promote a pushed build into ${env}, then synthesize again`,
         });
       }
