@@ -8,6 +8,7 @@ import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
 import { diffCommand, shouldColor } from './diff';
 import { promote } from './promote';
+import { StackInputError, StackNotConvergedError, waitForStack } from './stack-wait';
 import { type CliIo, STD_IO } from './io';
 
 export type { CliIo } from './io';
@@ -113,6 +114,31 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
       }
       promote({ ...opts, from, to: to ?? opts.to }, io);
       setExitCode(0);
+    });
+
+  // issue 15: wait for a Swarm stack to converge (bounded), for CI after `docker stack deploy`.
+  cli.command('stack-wait')
+    .description('wait (bounded) until every service of a Docker Swarm stack runs its replicas healthy and no update or rollback is under way; exits 1 naming each service that did not, with its last task error')
+    .argument('<stack>', 'the stack name given to docker stack deploy')
+    .option('--timeout <seconds>', 'how long to wait', '180')
+    .option('--docker <command>', 'the docker command (DOCKER_HOST selects the daemon)', 'docker')
+    .action(async (stack: string, opts: { timeout: string; docker: string }) => {
+      const seconds = Number(opts.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) {
+        throw new Error(`prodpath stack-wait: --timeout ${JSON.stringify(opts.timeout)} is not a number of seconds. Fix: --timeout 180.`);
+      }
+      try {
+        await waitForStack({ stack, timeoutMs: seconds * 1000, docker: opts.docker }, io);
+        io.out(`prodpath stack-wait: ${stack} converged`);
+        setExitCode(0);
+      } catch (e) {
+        if (e instanceof StackNotConvergedError) {
+          io.err(e.message);
+          setExitCode(1);
+          return;
+        }
+        throw e instanceof StackInputError ? new Error(e.message) : e;
+      }
     });
 
   return cli;

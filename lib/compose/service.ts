@@ -202,7 +202,9 @@ function deployOf(w: Workload, target: ComposeTarget, ctx: ServiceContext): Comp
       failure_action: 'rollback',
       monitor: rollout.minReadySeconds > 0 ? `${rollout.minReadySeconds}s` : undefined,
     };
-  return { replicas, resources, restart_policy: { condition: 'any', delay: '5s' }, update_config: update };
+  // A failed update rolls back at the same pace and in the same order; if the rollback fails too, it pauses for a human.
+  const rollback: ComposeDeploy['rollback_config'] = { parallelism: update.parallelism, order: update.order, failure_action: 'pause', monitor: update.monitor };
+  return { replicas, resources, restart_policy: { condition: 'any', delay: '5s' }, update_config: update, rollback_config: rollback };
 }
 
 function isZero(v: number | string): boolean {
