@@ -49,11 +49,14 @@ DRIVER="${PRODPATH_PODMAN_DRIVER:-overlay}"
 BASE_IMAGE="localhost/node:20-slim"
 
 # --- 1. packages ------------------------------------------------------------------
-if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v podman-compose >/dev/null 2>&1; then
-  log "installing podman, runc and podman-compose with apt-get"
+# The CNI dnsname plugin gives Compose networks DNS: without it a service cannot reach another
+# by its service name (issue 15: the migration waited for db:5432 forever).
+if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v podman-compose >/dev/null 2>&1 \
+  || [ ! -x /usr/lib/cni/dnsname ]; then
+  log "installing podman, runc, podman-compose and the CNI dnsname plugin with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends podman runc podman-compose
+  apt-get install -y -q --no-install-recommends podman runc podman-compose golang-github-containernetworking-plugin-dnsname
 fi
 # An inherited CONTAINERS_CONF (e.g. from an old env.sh) must not affect the checks below.
 unset CONTAINERS_CONF
