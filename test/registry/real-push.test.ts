@@ -220,6 +220,24 @@ maybe('prodpath build --push with a real registry', () => {
     expect(fs.existsSync(path.join(moved, 'prodpath.lock.json'))).toBe(false);
   }, 60_000);
 
+  test('reads the engine configuration that PRODPATH_ENGINE_CONFIG names (what the setup\'s env.sh exports), finding the setup\'s store', async () => {
+    const saved = process.env.PRODPATH_ENGINE_CONFIG;
+    process.env.PRODPATH_ENGINE_CONFIG = ENGINE_CONFIG;
+    try {
+      const r = await prodpath(['build', path.join(root, 'dist'), '--engine', 'podman']);
+      expect(r).toMatchObject({ code: 0, err: '' });
+      expect(r.out).toContain(`(configuration ${path.relative(process.cwd(), ENGINE_CONFIG)})`);
+      // The image is in the setup's private store only: found there, not built again.
+      expect(r.out).toContain('exists already; not building it again');
+    } finally {
+      if (saved === undefined) {
+        delete process.env.PRODPATH_ENGINE_CONFIG;
+      } else {
+        process.env.PRODPATH_ENGINE_CONFIG = saved;
+      }
+    }
+  }, 120_000);
+
   test('fails when the engine configuration file is missing, naming the file and the setup that writes it', async () => {
     const r = await prodpath(['build', path.join(root, 'dist'), '--engine', 'podman', '--engine-config', path.join(root, 'no-such-env.sh')]);
     expect(r.code).toBe(2);
