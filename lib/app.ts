@@ -5,7 +5,7 @@ import { renderComposeFiles } from './compose/render';
 import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
-import { checkLockedDigests } from './lock/require-digests';
+import { checkExternalDigests, checkLockedDigests } from './lock/require-digests';
 import { writeTreeAtomically } from './outputs/atomic-write';
 import { stringifyDocuments } from './outputs/yaml';
 import { checkPipelineParity, recordParityDeclarations } from './parity/parity';
@@ -13,6 +13,7 @@ import { checkDockerfile, checkIgnoreFile } from './policy/dockerfile-rules';
 import { ValidationError } from './policy/errors';
 import { checkManifests } from './policy/manifest-rules';
 import { Policy } from './policy/policy';
+import { Workload } from './workloads/workload';
 import { Finding, formatFinding } from './policy/rules';
 
 /** Props for {@link App}. */
@@ -180,6 +181,10 @@ export class App extends Cdk8sApp {
       add(BAKE_FILE, renderBakeFile(images, this.distDir), this.node.path || '<app>');
     }
     findings.push(...this.pipelines.flatMap(checkLockedDigests));
+    // External images (postgres:16-bookworm) in production: pinned by digest, per requireDigests.
+    findings.push(...this.pipelines.flatMap((p) => checkExternalDigests(p, p.environments.flatMap((env) => env.node.findAll()
+      .filter((c): c is Workload => Workload.isWorkload(c) && c.container.image === undefined)
+      .map((w) => ({ env: env.name, constructPath: w.node.path, reference: w.container.imageRef }))))));
     // <env>/compose.yaml and <env>/stack.yaml, from the same workloads (by default for dev only).
     const compose = renderComposeFiles(this.pipelines, this.distDir);
     compose.files.forEach((f) => add(f.path, f.content, f.owner));
