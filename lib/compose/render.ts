@@ -113,7 +113,10 @@ export function renderEnvironmentCompose(env: Environment, distDir: string, opti
       containerPort: w.port,
       replicas: w instanceof StatefulService ? 1 : w.runSettings?.replicas ?? w.runSettings?.autoscale?.min ?? 1,
     }));
-  const hostPorts = assignHostPorts(env, candidates, settings.hostPorts, options.reserved ?? new Map(), file, findings);
+  // Only the Compose file publishes ports: an environment with a stack file alone publishes none, and hears nothing about them.
+  const hostPorts = composeEnabled(env)
+    ? assignHostPorts(env, candidates, settings.hostPorts, options.reserved ?? new Map(), file, findings)
+    : new Map<string, number>();
   const volumes = assignVolumes(env, workloads.filter((w): w is StatefulService => w instanceof StatefulService), settings.volumes, file, findings);
   const health = new Map<string, ComposeHealthcheck>();
   const targets = new Set(workloads.flatMap((w) => w.connections.map((t) => t.name)));
