@@ -8,9 +8,10 @@
 #   2. writes a private podman home ($PRODPATH_PODMAN_DIR, default /tmp/prodpath-podman)
 #      with a containers.conf tuned for these machines (runc, cgroupfs, file events,
 #      ulimits within the hard limits) and a private image/container store;
-#   3. writes $PRODPATH_PODMAN_DIR/env.sh, which exports CONTAINERS_CONF and
-#      PODMAN_FLAGS, so scripts can run:  source "$PRODPATH_PODMAN_DIR/env.sh"
-#                                         podman $PODMAN_FLAGS images
+#   3. writes $PRODPATH_PODMAN_DIR/env.sh, which exports CONTAINERS_CONF,
+#      PODMAN_FLAGS and PRODPATH_ENGINE_CONFIG (itself), so scripts can run:
+#        source "$PRODPATH_PODMAN_DIR/env.sh"; podman $PODMAN_FLAGS images
+#      and `prodpath build` uses the same store (it reads the file PRODPATH_ENGINE_CONFIG names);
 #   4. makes the base image localhost/node:20-slim from the host's node and npm
 #      (no registry is reachable), so `FROM node:20-slim` resolves with --pull=never;
 #   5. makes the other recipes' base images from Debian packages: python:3.11-slim,
@@ -48,11 +49,14 @@ DRIVER="${PRODPATH_PODMAN_DRIVER:-overlay}"
 BASE_IMAGE="localhost/node:20-slim"
 
 # --- 1. packages ------------------------------------------------------------------
-if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v podman-compose >/dev/null 2>&1; then
-  log "installing podman, runc and podman-compose with apt-get"
+# The CNI dnsname plugin gives Compose networks DNS: without it a service cannot reach another
+# by its service name (issue 15: the migration waited for db:5432 forever).
+if ! command -v podman >/dev/null 2>&1 || ! command -v runc >/dev/null 2>&1 || ! command -v podman-compose >/dev/null 2>&1 \
+  || [ ! -x /usr/lib/cni/dnsname ]; then
+  log "installing podman, runc, podman-compose and the CNI dnsname plugin with apt-get"
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q
-  apt-get install -y -q --no-install-recommends podman runc podman-compose
+  apt-get install -y -q --no-install-recommends podman runc podman-compose golang-github-containernetworking-plugin-dnsname
 fi
 # An inherited CONTAINERS_CONF (e.g. from an old env.sh) must not affect the checks below.
 unset CONTAINERS_CONF
@@ -124,6 +128,8 @@ cat >"$env_new" <<EOF
 export PRODPATH_PODMAN_DIR='${PODMAN_DIR}'
 export CONTAINERS_CONF='${conf}'
 export PODMAN_FLAGS='${podman_flags}'
+# prodpath build reads this same file (its engine configuration) through this variable.
+export PRODPATH_ENGINE_CONFIG='${env_sh}'
 EOF
 install_if_changed "$env_new" "$env_sh"
 

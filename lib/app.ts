@@ -7,7 +7,7 @@ import { Pipeline } from './environments/pipeline';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
 import { checkPinIntegrity } from './lock/pin-integrity';
 import { Image } from './images/image';
-import { checkLockedDigests } from './lock/require-digests';
+import { checkExternalDigests, checkLockedDigests } from './lock/require-digests';
 import { OutputShapeError, outputShapeProblem, writeTreeAtomically } from './outputs/atomic-write';
 import { stringifyDocuments } from './outputs/yaml';
 import { checkPipelineParity, recordParityDeclarations } from './parity/parity';
@@ -18,6 +18,7 @@ import { hasLoneSurrogate } from './policy/names';
 import { CREDENTIAL_FILES_RULE } from './policy/image-rules';
 import { checkManifests } from './policy/manifest-rules';
 import { Policy } from './policy/policy';
+import { Workload } from './workloads/workload';
 import { EXEMPTION_PREFIX, Finding, formatFinding } from './policy/rules';
 import { DETECTOR_DESCRIPTIONS, findSecretTokens, maskSecret, SECRET_RULE, secretFix } from './policy/secrets';
 
@@ -223,6 +224,10 @@ export class App extends Cdk8sApp {
     }
     findings.push(...this.pipelines.flatMap(checkLockedDigests));
     findings.push(...this.pipelines.flatMap(checkPinIntegrity));
+    // External images (postgres:16-bookworm) in production: pinned by digest, per requireDigests.
+    findings.push(...this.pipelines.flatMap((p) => checkExternalDigests(p, p.environments.flatMap((env) => env.node.findAll()
+      .filter((c): c is Workload => Workload.isWorkload(c) && c.container.image === undefined)
+      .map((w) => ({ env: env.name, constructPath: w.node.path, reference: w.container.imageRef }))))));
     // <env>/compose.yaml and <env>/stack.yaml, from the same workloads (by default for dev only).
     const compose = renderComposeFiles(this.pipelines, this.distDir);
     compose.files.forEach((f) => add(f.path, f.content, f.owner));

@@ -5,6 +5,7 @@
  */
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as net from 'net';
 import * as path from 'path';
 import { App, DigestLock, ImageRecipe, Pipeline, WebService } from '../lib';
@@ -197,7 +198,8 @@ describe('prodpath build --push', () => {
   let registry: net.Server;
   let port = 0;
   beforeAll(async () => {
-    registry = net.createServer((s) => s.end());
+    // Answers every request 200: enough for the reachability check and the manifest lookup.
+    registry = http.createServer((_req, res) => res.writeHead(200).end());
     await new Promise<void>((r) => registry.listen(0, '127.0.0.1', r));
     port = (registry.address() as net.AddressInfo).port;
   });

@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, DigestLock, ImageRecipe, LockFileError, Pipeline, PolicyError, ValidationError, WebService } from '../lib';
+import { App, DigestLock, ExternalImage, ImageRecipe, LockFileError, Pipeline, PolicyError, ValidationError, WebService, Worker } from '../lib';
 import { find, manifests, nodeServiceFixture, tempDir } from './support/synth';
 
 const HASH = `sha256:0123456789abcdef${'0'.repeat(48)}`;
@@ -203,7 +203,22 @@ describe('the production digest rule', () => {
     const { make } = appRoot(lockFor(DIGEST, false));
     const { app, image } = make({ requireDigests: 'warn' });
     app.render();
-    expect(app.warnings.map((w) => w.message)).toContain(`the digest prodpath.lock.json records for ${image.taggedRef} comes from a local build that was never pushed, so prod could not pull it`);
+    expect(app.warnings.map((w) => w.message)).toContain(`prodpath.lock.json records only a local build of ${image.taggedRef} (image id ${DIGEST}, never pushed); a local id is never pinned, so prod would run it by tag`);
+  });
+
+  test('never pins a local build\'s id: every environment runs it by tag', () => {
+    const { make } = appRoot(lockFor(DIGEST, false));
+    const { app, image } = make({ requireDigests: 'warn' });
+    expect(image.imageRef).toBe(image.taggedRef);
+    const text = [...app.render().entries()].filter(([file]) => file.endsWith('.yaml')).map(([, t]) => t).join('\n');
+    expect(text).toContain(`image: ${image.taggedRef}\n`);
+    expect(text).not.toContain(DIGEST);
+  });
+
+  test('fails when a production image has only a local build\'s id and requireDigests is error', () => {
+    const { make } = appRoot(lockFor(DIGEST, false));
+    const { app } = make({ requireDigests: 'error' });
+    expect(() => app.render()).toThrow(/records only a local build of .* never pushed/);
   });
 
   test('is satisfied by a pushed digest', () => {
@@ -248,5 +263,46 @@ describe('bad lock input at synth', () => {
   test('fails when requireDigests is not off, warn or error', () => {
     const { make } = appRoot();
     expect(() => make({ requireDigests: 'strict' as never })).toThrow('shop: requireDigests "strict" is invalid: requireDigests is "off", "warn" or "error". Fix: use "warn" to be told about production images without a locked digest, or "error" to refuse them.');
+  });
+});
+
+describe('external images in production', () => {
+  const PINNED = `sha256:${'e'.repeat(64)}`;
+  const make = (reference: string, requireDigests: 'off' | 'warn' | 'error') => {
+    const app = new App({ outdir: path.join(tempDir('prodpath-external-'), 'dist'), printSummary: false });
+    const pipeline = new Pipeline(app, 'shop', {
+      registry: 'ghcr.io/acme',
+      lockFile: false,
+      requireDigests,
+      environments: { dev: { namespace: 'shop-dev', replicas: 1 }, prod: { namespace: 'shop', replicas: 2 } },
+    });
+    pipeline.define((env) => {
+      new Worker(env, 'relay', {
+        image: ExternalImage.of(reference, { user: { uid: 10001, gid: 10001 } }),
+        command: ['relay'],
+        health: { exec: ['relay', '--check'] },
+      });
+    });
+    return app;
+  };
+
+  test('fails when production runs an external image by tag alone and requireDigests is error', () => {
+    expect(() => make('example.com/relay:1.2', 'error').render())
+      .toThrow(/shop\/prod\/relay.*the external image example\.com\/relay:1\.2 has no digest, so prod would run whatever the tag points to/s);
+  });
+
+  test('warns under requireDigests warn, and says nothing under off', () => {
+    const warned = make('example.com/relay:1.2', 'warn');
+    warned.render();
+    expect(warned.warnings.filter((w) => w.message.includes('the external image example.com/relay:1.2 has no digest'))).toHaveLength(1);
+    const off = make('example.com/relay:1.2', 'off');
+    off.render();
+    expect(off.warnings.filter((w) => w.message.includes('has no digest'))).toEqual([]);
+  });
+
+  test('accepts an external image pinned by digest, and renders it as given', () => {
+    const app = make(`example.com/relay:1.2@${PINNED}`, 'error');
+    const files = app.render();
+    expect(files.get('prod/shop.k8s.yaml')).toContain(`image: example.com/relay:1.2@${PINNED}\n`);
   });
 });

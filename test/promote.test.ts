@@ -249,3 +249,21 @@ describe('parity with promoted pins', () => {
     expect(check('postgres:16@' + D1, 'postgres:17@' + D0)).toHaveLength(1);
   });
 });
+
+describe('promoting a local build', () => {
+  test('fails when the build dev runs was never pushed, and writes nothing', async () => {
+    const saved = fs.readFileSync(lockFile, 'utf8');
+    try {
+      fs.writeFileSync(lockFile, DigestLock.empty()
+        .with({ repository: REPO, tag, contentHash, digest: D1, platforms: ['linux/amd64'], pushed: false })
+        .toString());
+      const before = fs.readFileSync(lockFile, 'utf8');
+      const r = await cli('dev', 'staging');
+      expect(r.code).toBe(2);
+      expect(r.err).toEqual([`prodpath promote: prodpath.lock.json records ${REPO}:${tag}@${D1} only from a local build that was never pushed, so staging could not pull it; nothing was written. Fix: run \`prodpath build --push\` (it locks the registry's digest), then promote again.`]);
+      expect(fs.readFileSync(lockFile, 'utf8')).toBe(before);
+    } finally {
+      fs.writeFileSync(lockFile, saved);
+    }
+  });
+});

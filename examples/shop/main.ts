@@ -28,10 +28,10 @@ export function buildShop(app: App): Pipeline<ShopSettings> {
     registry: 'ghcr.io/acme',
     environments: {
       dev: { namespace: 'shop-dev', replicas: 1, domain: 'dev.shop.example.com', logLevel: 'debug', dbStorage: '1Gi', secretStore: { name: 'vault-dev' } },
-      staging: { namespace: 'shop-staging', replicas: 2, domain: 'staging.shop.example.com', logLevel: 'info', dbStorage: '5Gi', secretStore: { name: 'vault' } },
+      staging: { namespace: 'shop-staging', replicas: 2, domain: 'staging.shop.example.com', logLevel: 'info', dbStorage: '5Gi', secretStore: { name: 'vault' }, swarm: true },
       prod: {
         namespace: 'shop', replicas: 3, domain: 'shop.example.com', logLevel: 'info', dbStorage: '50Gi', secretStore: { name: 'vault' },
-        autoscale: { max: 20, cpuUtilization: 70 },
+        autoscale: { max: 20, cpuUtilization: 70 }, swarm: true,
       },
     },
   });

@@ -7,6 +7,7 @@ import * as path from 'path';
 import { ContainerEngine, EngineError, registryHost, registryUnreachable } from '../images/engine';
 import { readSynthesizedImages, SynthesizedImagesError } from '../images/synthesized';
 import { DigestLock, LOCK_FILE_NAME, updateLockFile } from '../lock/lock';
+import { ENGINE_CONFIG_VARIABLE, EngineConfig, readEngineConfig } from './engine-config';
 import type { CliIo } from './io';
 
 /** Options of {@link buildImages}, one per command-line flag. */
@@ -23,6 +24,13 @@ export interface BuildCommandOptions {
   readonly engineCommand?: string;
   /** The environment of the engine's processes. @default process.env */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * The engine configuration file (`export NAME='value'` lines, such as the `env.sh` that
+   * `.ci/podman-setup.sh` writes): its variables join the engine's environment, and
+   * `PODMAN_FLAGS` / `DOCKER_FLAGS` go before every engine command.
+   * @default - the file `PRODPATH_ENGINE_CONFIG` names in `env`, else none
+   */
+  readonly engineConfig?: string;
   /** Push each image and record the registry's digest. @default false */
   readonly push?: boolean;
   /** Build only these images (by name). @default - all */
@@ -86,16 +94,21 @@ export async function buildImages(options: BuildCommandOptions, io: CliIo): Prom
   } catch (e) {
     throw new BuildInputError(`prodpath build: ${(e as Error).message}`);
   }
+  const baseEnv = options.env ?? process.env;
+  const configFile = options.engineConfig ?? (baseEnv[ENGINE_CONFIG_VARIABLE] || undefined);
+  let config: EngineConfig | undefined;
   let engine: ContainerEngine;
   try {
+    config = configFile === undefined ? undefined : readEngineConfig(configFile);
+    const env = config === undefined ? baseEnv : { ...baseEnv, ...config.env };
     engine = options.engine === undefined
-      ? ContainerEngine.detect({ env: options.env })
-      : ContainerEngine.named(options.engine, { command: options.engineCommand, env: options.env });
+      ? ContainerEngine.detect({ env, globalArgs: config?.globalArgs })
+      : ContainerEngine.named(options.engine, { command: options.engineCommand, env, globalArgs: config?.globalArgs[options.engine as 'podman' | 'docker'] });
   } catch (e) {
     throw new BuildInputError(`prodpath build: ${(e as Error).message}`);
   }
   const rel = (p: string) => path.relative(process.cwd(), p) || '.';
-  io.out(`prodpath build: ${images.length} image(s) from ${rel(dist)} with ${engine.version}${options.push ? ', pushing' : ''}; lock ${rel(lockFile)}`);
+  io.out(`prodpath build: ${images.length} image(s) from ${rel(dist)} with ${engine.version}${config ? ` (configuration ${rel(config.file)})` : ''}${options.push ? ', pushing' : ''}; lock ${rel(lockFile)}`);
 
   if (options.push) {
     const hosts = [...new Set(images.filter((i) => !lock.get(i.repository, i.tag)?.pushed).map((i) => registryHost(i.repository)))].sort();
@@ -103,6 +116,17 @@ export async function buildImages(options: BuildCommandOptions, io: CliIo): Prom
       const reason = await registryUnreachable(host);
       if (reason !== undefined) {
         throw new BuildInputError(`prodpath build: registry ${host} is not reachable (${reason}); nothing was built or pushed. Fix: check the network and your login (\`${engine.name} login ${host}\`), or build without --push.`);
+      }
+    }
+    // A digest the lock calls pushed must still be in the registry, or every environment pinned
+    // to it would fail to pull: check before anything is built, pushed or written.
+    for (const image of images) {
+      const locked = lock.get(image.repository, image.tag);
+      if (locked?.pushed && locked.contentHash === image.contentHash) {
+        const missing = await engine.registryMissing(image.repository, locked.digest);
+        if (missing !== undefined) {
+          throw new BuildInputError(`prodpath build: ${rel(lockFile)} records ${image.ref}@${locked.digest} as pushed, but registry ${registryHost(image.repository)} does not have it (${missing}); nothing was built or pushed, and the lock is unchanged. Fix: delete that entry (images["${image.repository}"]["${image.tag}"]) from ${rel(lockFile)} and run \`prodpath build --push\` again, or push to the registry the lock was written for.`);
+        }
       }
     }
   }
@@ -159,7 +183,11 @@ export async function buildImages(options: BuildCommandOptions, io: CliIo): Prom
       results.push({ name: image.name, ref: image.ref, digest, pushed, action });
     } catch (e) {
       if (e instanceof EngineError) {
-        throw new BuildFailedError(`prodpath build: ${image.name} failed: ${e.message}`, e.output);
+        const pushing = options.push && /\bpush\b/.test(e.message);
+        const fix = pushing
+          ? ` The registry ${registryHost(image.repository)} refused the push or failed during it; ${rel(lockFile)} is unchanged for ${image.ref}. Fix: check that you may push to ${image.repository} (\`${engine.name} login ${registryHost(image.repository)}\`) and that the registry accepts writes, then run prodpath build --push again.`
+          : '';
+        throw new BuildFailedError(`prodpath build: ${image.name} failed: ${e.message}${fix === '' ? '' : `.${fix}`}`, e.output);
       }
       throw e;
     }

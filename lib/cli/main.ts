@@ -8,6 +8,7 @@ import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
 import { diffCommand, shouldColor } from './diff';
 import { promote } from './promote';
+import { StackInputError, StackNotConvergedError, waitForStack } from './stack-wait';
 import { type CliIo, STD_IO } from './io';
 
 export type { CliIo } from './io';
@@ -60,19 +61,21 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .description('build each image of an output folder once per content hash with podman or docker, push it when asked, and record its digest in the lock file that `cdk8s synth` reads to pin images by digest')
     .argument('[dist]', 'the folder `cdk8s synth` wrote', 'dist')
     .option('--engine <engine>', 'podman or docker (default: detected, podman first)')
+    .option('--engine-config <file>', 'the engine configuration (export NAME=\'value\' lines: CONTAINERS_CONF, DOCKER_HOST, PODMAN_FLAGS, DOCKER_FLAGS), such as the env.sh .ci/podman-setup.sh writes (default: $PRODPATH_ENGINE_CONFIG)')
     .option('--root <dir>', 'the app root that image contexts are relative to (default: the folder that holds dist)')
     .option('--lock <file>', 'the lock file, relative to the app root', 'prodpath.lock.json')
     .option('--push', 'push each image to its registry (which must be reachable) and lock the registry digest')
     .option('--only <names>', 'comma-separated image names to build (default: all)')
     .option('--pull <policy>', 'base image pull policy passed to the engine: always, missing, never or newer')
     .option('--verbose', 'print all of the engine\'s output, not only its steps')
-    .action(async (dist: string, opts: { engine?: string; root?: string; lock: string; push?: boolean; only?: string; pull?: string; verbose?: boolean }) => {
+    .action(async (dist: string, opts: { engine?: string; engineConfig?: string; root?: string; lock: string; push?: boolean; only?: string; pull?: string; verbose?: boolean }) => {
       try {
         await buildImages({
           dist,
           root: opts.root,
           lock: opts.lock,
           engine: opts.engine,
+          engineConfig: opts.engineConfig,
           push: opts.push,
           only: opts.only?.split(',').map((s) => s.trim()).filter(Boolean),
           pull: opts.pull,
@@ -112,6 +115,31 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
       }
       promote({ ...opts, from, to: to ?? opts.to }, io);
       setExitCode(0);
+    });
+
+  // issue 15: wait for a Swarm stack to converge (bounded), for CI after `docker stack deploy`.
+  cli.command('stack-wait')
+    .description('wait (bounded) until every service of a Docker Swarm stack runs its replicas healthy and no update or rollback is under way; exits 1 naming each service that did not, with its last task error')
+    .argument('<stack>', 'the stack name given to docker stack deploy')
+    .option('--timeout <seconds>', 'how long to wait', '180')
+    .option('--docker <command>', 'the docker command (DOCKER_HOST selects the daemon)', 'docker')
+    .action(async (stack: string, opts: { timeout: string; docker: string }) => {
+      const seconds = Number(opts.timeout);
+      if (!Number.isFinite(seconds) || seconds <= 0) {
+        throw new Error(`prodpath stack-wait: --timeout ${JSON.stringify(opts.timeout)} is not a number of seconds. Fix: --timeout 180.`);
+      }
+      try {
+        await waitForStack({ stack, timeoutMs: seconds * 1000, docker: opts.docker }, io);
+        io.out(`prodpath stack-wait: ${stack} converged`);
+        setExitCode(0);
+      } catch (e) {
+        if (e instanceof StackNotConvergedError) {
+          io.err(e.message);
+          setExitCode(1);
+          return;
+        }
+        throw e instanceof StackInputError ? new Error(e.message) : e;
+      }
     });
 
   return cli;

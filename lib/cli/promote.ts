@@ -182,6 +182,10 @@ function pinPromotion(images: readonly DistImage[], from: string, to: string, lo
       }
       exceptions.push('unrecorded');
     }
+    const records = lock.findDigest(image.repository, source.digest);
+    if (records.length > 0 && !records.some((e) => e.pushed)) {
+      throw new PromoteInputError(`${lockName} records ${image.repository}:${source.tag}@${source.digest} only from a local build that was never pushed, so ${to} could not pull it; nothing was written. Fix: run \`prodpath build --push\` (it locks the registry's digest), then promote again.`);
+    }
     out.push({
       image: image.name,
       repository: image.repository,

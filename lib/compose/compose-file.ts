@@ -58,6 +58,13 @@ export interface ComposeDeploy {
     readonly failure_action: 'rollback' | 'pause';
     readonly monitor?: string;
   };
+  /** How Swarm rolls back a failed update: the same pace and order, pausing if the rollback fails too. */
+  readonly rollback_config?: {
+    readonly parallelism: number;
+    readonly order: 'start-first' | 'stop-first';
+    readonly failure_action: 'pause' | 'continue';
+    readonly monitor?: string;
+  };
 }
 
 /** `depends_on.<service>` (long syntax). */
@@ -94,12 +101,17 @@ export interface ComposeService {
   readonly deploy: ComposeDeploy;
 }
 
+/** A top-level secret: a local file (Compose), or one created beforehand in the swarm (`docker secret create`). */
+export type ComposeSecret = { readonly file: string } | { readonly external: true; readonly name: string };
+
 /** A whole file. */
 export interface ComposeFile {
+  /** The Compose file format version: `docker stack deploy` of Docker 20.10 refuses a file without one. */
+  readonly version?: string;
   /** The project name (Compose only: `docker stack deploy` takes it on the command line). */
   readonly name?: string;
   readonly services: Readonly<Record<string, ComposeService>>;
   readonly networks: Readonly<Record<string, Record<string, never>>>;
   readonly volumes?: Readonly<Record<string, Record<string, never>>>;
-  readonly secrets?: Readonly<Record<string, { readonly file: string }>>;
+  readonly secrets?: Readonly<Record<string, ComposeSecret>>;
 }

@@ -34,6 +34,23 @@ export function composeEnabled(env: Environment): boolean {
   return true;
 }
 
+/** Whether an environment gets `stack.yaml`: its `swarm` setting, by default the same as {@link composeEnabled}. */
+export function swarmEnabled(env: Environment): boolean {
+  const setting = env.settings.swarm;
+  if (setting === undefined) {
+    return composeEnabled(env);
+  }
+  if (typeof setting !== 'boolean') {
+    throw new ValidationError(env, {
+      field: `environments.${env.name}.swarm`,
+      value: setting,
+      rule: 'swarm is true or false',
+      fix: 'use swarm: true to render <env>/stack.yaml for docker stack deploy',
+    });
+  }
+  return setting;
+}
+
 /**
  * Checks the `compose` settings of an environment that has Compose output.
  * @param distDir the output folder, so the secrets folder cannot be inside it (each synth replaces it)

@@ -5,8 +5,8 @@ import { Finding } from '../policy/rules';
 import { StatefulService } from '../workloads/stateful-service';
 import { WebService } from '../workloads/web-service';
 import { Workload } from '../workloads/workload';
-import { ComposeFile, ComposeHealthcheck, ComposeService } from './compose-file';
-import { composeEnabled, resolveComposeSettings } from './compose-settings';
+import { ComposeFile, ComposeHealthcheck, ComposeSecret, ComposeService } from './compose-file';
+import { composeEnabled, resolveComposeSettings, swarmEnabled } from './compose-settings';
 import { stringifyCompose } from './compose-yaml';
 import { assignHostPorts, PortCandidate, PortReservations } from './host-ports';
 import { LocalSecrets, SECRETS_ENV_FILE } from './local-secrets';
@@ -17,6 +17,17 @@ import { assignVolumes } from './volumes';
 export const COMPOSE_FILE = 'compose.yaml';
 /** The Swarm stack file of an environment, for `docker stack deploy`: `<env>/stack.yaml`. */
 export const STACK_FILE = 'stack.yaml';
+
+/**
+ * The Compose file format version of stack files: 3.8 has `rollback_config` and is the newest
+ * that `docker stack deploy` of Docker 20.10 (Debian's docker.io) and later all read.
+ */
+export const STACK_FORMAT_VERSION = '3.8';
+
+/** The name of a file secret in a swarm: `<pipeline>-<env>_<secret>__<key>`, created with `docker secret create`. */
+export function swarmSecretName(env: Environment, composeName: string): string {
+  return `${env.pipelineName}-${env.name}_${composeName}`;
+}
 
 /** One rendered file. */
 export interface ComposeOutput {
@@ -51,7 +62,7 @@ export function renderComposeFiles(pipelines: readonly Pipeline[], distDir: stri
   const byName = new Map<string, Environment[]>();
   for (const pipeline of pipelines) {
     for (const env of pipeline.environments) {
-      if (composeEnabled(env)) {
+      if (composeEnabled(env) || swarmEnabled(env)) {
         byName.set(env.name, [...(byName.get(env.name) ?? []), env]);
       }
     }
@@ -63,14 +74,17 @@ export function renderComposeFiles(pipelines: readonly Pipeline[], distDir: stri
       const prefix = shared ? `${env.pipelineName}.` : '';
       const composeFile = `${prefix}${COMPOSE_FILE}`;
       const stackFile = `${prefix}${STACK_FILE}`;
-      const rendered = renderEnvironmentCompose(env, distDir, { reserved, file: `${name}/${composeFile}` });
+      const withCompose = composeEnabled(env);
+      const rendered = renderEnvironmentCompose(env, distDir, { reserved, file: `${name}/${withCompose ? composeFile : stackFile}` });
       findings.push(...rendered.findings);
       // How to name the file from the app root; an output folder elsewhere is not named (it would be a machine's path).
       const run = projectDirectory(distDir) === undefined ? posix(path.relative(process.cwd(), path.resolve(distDir, name))) || '.' : `<output folder>/${name}`;
-      files.push(
-        { path: `${name}/${composeFile}`, content: stringifyCompose(rendered.compose, composeHeader(env, `${run}/${composeFile}`, rendered, distDir)), owner: env.node.path },
-        { path: `${name}/${stackFile}`, content: stringifyCompose(rendered.stack, stackHeader(env, `${run}/${stackFile}`, rendered)), owner: env.node.path },
-      );
+      if (withCompose) {
+        files.push({ path: `${name}/${composeFile}`, content: stringifyCompose(rendered.compose, composeHeader(env, `${run}/${composeFile}`, rendered, distDir)), owner: env.node.path });
+      }
+      if (swarmEnabled(env)) {
+        files.push({ path: `${name}/${stackFile}`, content: stringifyCompose(rendered.stack, stackHeader(env, `${run}/${stackFile}`, rendered)), owner: env.node.path });
+      }
     }
   }
   return { files, findings };
@@ -99,7 +113,10 @@ export function renderEnvironmentCompose(env: Environment, distDir: string, opti
       containerPort: w.port,
       replicas: w instanceof StatefulService ? 1 : w.runSettings?.replicas ?? w.runSettings?.autoscale?.min ?? 1,
     }));
-  const hostPorts = assignHostPorts(env, candidates, settings.hostPorts, options.reserved ?? new Map(), file, findings);
+  // Only the Compose file publishes ports: an environment with a stack file alone publishes none, and hears nothing about them.
+  const hostPorts = composeEnabled(env)
+    ? assignHostPorts(env, candidates, settings.hostPorts, options.reserved ?? new Map(), file, findings)
+    : new Map<string, number>();
   const volumes = assignVolumes(env, workloads.filter((w): w is StatefulService => w instanceof StatefulService), settings.volumes, file, findings);
   const health = new Map<string, ComposeHealthcheck>();
   const targets = new Set(workloads.flatMap((w) => w.connections.map((t) => t.name)));
@@ -123,14 +140,18 @@ export function renderEnvironmentCompose(env: Environment, distDir: string, opti
     }
     const volumeNames = [...volumes.values()].sort();
     const secretFiles = secrets.fileSecrets;
+    // Compose reads file secrets from the local secrets folder; a swarm has them already, created
+    // with `docker secret create` (external), so no value is read from this machine at deploy.
+    const secretOf = (name: string, file: string): ComposeSecret => (target === 'compose'
+      ? { file: posix(path.relative(pathBase, path.resolve(settings.secretsDir, file))) }
+      : { external: true, name: swarmSecretName(env, name) });
     return {
+      version: target === 'stack' ? STACK_FORMAT_VERSION : undefined,
       name: target === 'compose' ? `${env.pipelineName}-${env.name}` : undefined,
       services,
       networks: { [env.pipelineName]: {} },
       volumes: volumeNames.length > 0 ? Object.fromEntries(volumeNames.map((v) => [v, {}])) : undefined,
-      secrets: secretFiles.length > 0
-        ? Object.fromEntries(secretFiles.map((s) => [s.name, { file: posix(path.relative(pathBase, path.resolve(settings.secretsDir, s.path))) }]))
-        : undefined,
+      secrets: secretFiles.length > 0 ? Object.fromEntries(secretFiles.map((s) => [s.name, secretOf(s.name, s.path)])) : undefined,
     };
   };
   const compose = build('compose');
@@ -190,13 +211,27 @@ function composeHeader(env: Environment, file: string, r: EnvironmentCompose, di
 function stackHeader(env: Environment, file: string, r: EnvironmentCompose): string[] {
   const envFile = `${r.secrets.secretsDir}/${SECRETS_ENV_FILE}`;
   const jobs = Object.keys(r.stack.services).filter((n) => r.stack.services[n].deploy.replicas === 0);
+  const stack = `${env.pipelineName}-${env.name}`;
+  const { variables, files } = r.secrets;
+  const deploy = variables.length > 0
+    ? `  set -a; . ${envFile}; set +a; docker stack deploy -c ${file} ${stack}`
+    : `  docker stack deploy -c ${file} ${stack}`;
   return [
     GENERATED,
-    `Environment "${env.name}" of ${env.pipelineName} as a Docker Swarm stack (Compose file format 3), from the app root:`,
-    `  set -a; . ${envFile}; set +a; docker stack deploy -c ${file} ${env.pipelineName}-${env.name}`,
+    `Environment "${env.name}" of ${env.pipelineName} as a Docker Swarm stack (Compose file format ${STACK_FORMAT_VERSION}), from the app root:`,
+    deploy,
+    `  npx prodpath stack-wait ${stack}    (waits, bounded, until every service runs its replicas healthy)`,
     'Images are pulled from the registry (push them first). Swarm publishes no port on 127.0.0.1 only, so no port is published:',
     '  reach services from inside the stack, or add a published port to the stack yourself.',
-    ...secretLines(r),
+    'Updates start each new task first and roll back by themselves when it does not become healthy.',
+    ...(variables.length === 0 && files.length === 0 ? ['No secrets: nothing to set up.'] : []),
+    ...(variables.length > 0
+      ? [`Secret environment variables are read from the deploying shell (Swarm secrets are files only): ${variables.join(', ')}, from ${envFile}`]
+      : []),
+    ...(files.length > 0
+      ? ['File secrets are external Swarm secrets; create each once in the swarm:',
+        ...files.map((f) => `  docker secret create ${swarmSecretName(env, f.replace('/', '__'))} ${r.secrets.secretsDir}/${f}`)]
+      : []),
     ...(jobs.length > 0 ? [`CronTasks run with 0 replicas; run one once: docker service scale ${env.pipelineName}-${env.name}_${jobs[0]}=1`] : []),
   ];
 }

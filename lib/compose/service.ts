@@ -77,6 +77,28 @@ export function healthcheckOf(w: Workload, file: string, findings: Finding[], ha
   return undefined;
 }
 
+/** Characters a POSIX shell leaves alone in a word. */
+const SHELL_SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/** A word quoted for a POSIX shell. */
+export function shellQuote(word: string): string {
+  return SHELL_SAFE.test(word) ? word : `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The Compose file's health check, as podman-compose reads it too: podman-compose 1.0.3 turns a
+ * `CMD` list into one `/bin/sh -c` string by joining the words, so a word with a space or quote
+ * would be split and run as something else. Such a command is written as `CMD-SHELL` with each
+ * word quoted, which docker compose and podman-compose both run as the same words. (The stack
+ * file keeps `CMD`: Swarm runs the words as they are, with no shell.)
+ */
+function forComposeTools(h: ComposeHealthcheck | undefined): ComposeHealthcheck | undefined {
+  if (h?.test === undefined || h.test[0] !== 'CMD' || h.test.slice(1).every((w) => SHELL_SAFE.test(w))) {
+    return h;
+  }
+  return { ...h, test: ['CMD-SHELL', h.test.slice(1).map(shellQuote).join(' ')] };
+}
+
 /** Whether a Dockerfile's last HEALTHCHECK instruction checks something (not `HEALTHCHECK NONE`). */
 function hasHealthcheck(dockerfile: string): boolean {
   const lines = dockerfile.split('\n').filter((l) => /^HEALTHCHECK\s/i.test(l.trim()));
@@ -121,7 +143,7 @@ export function renderService(w: Workload, ctx: ServiceContext, target: ComposeT
     cap_drop: ['ALL'],
     volumes: mounts,
     secrets: secretMounts.length > 0 ? secretMounts : undefined,
-    healthcheck: ctx.health.get(w.name),
+    healthcheck: target === 'compose' ? forComposeTools(ctx.health.get(w.name)) : ctx.health.get(w.name),
     networks: [ctx.network],
     labels: { ...w.labels, ...cronLabels(w) },
     stop_grace_period: w.runSettings ? `${w.runSettings.terminationGracePeriodSeconds}s` : undefined,
@@ -189,7 +211,7 @@ function deployOf(w: Workload, target: ComposeTarget, ctx: ServiceContext): Comp
     if (target === 'compose') {
       ctx.findings.push(composeWarning(w.node.path, ctx.file,
         `the workload autoscales from ${run.autoscale!.min} to ${run.autoscale!.max} pods, and Compose and Swarm have no autoscaler: the files run ${replicas}`,
-        `set replicas for environment "${ctx.env.name}" to choose the count, or turn Compose off there (compose: false)`));
+        `set replicas for environment "${ctx.env.name}" to choose the count, or turn the files off there (compose: false, swarm: false)`));
     }
   }
   const rollout = run.rollout;
@@ -202,7 +224,9 @@ function deployOf(w: Workload, target: ComposeTarget, ctx: ServiceContext): Comp
       failure_action: 'rollback',
       monitor: rollout.minReadySeconds > 0 ? `${rollout.minReadySeconds}s` : undefined,
     };
-  return { replicas, resources, restart_policy: { condition: 'any', delay: '5s' }, update_config: update };
+  // A failed update rolls back at the same pace and in the same order; if the rollback fails too, it pauses for a human.
+  const rollback: ComposeDeploy['rollback_config'] = { parallelism: update.parallelism, order: update.order, failure_action: 'pause', monitor: update.monitor };
+  return { replicas, resources, restart_policy: { condition: 'any', delay: '5s' }, update_config: update, rollback_config: rollback };
 }
 
 function isZero(v: number | string): boolean {

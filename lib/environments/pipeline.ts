@@ -195,14 +195,17 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
   /**
    * What `image` runs in the environment called `envName`: the build `prodpath promote` pinned
    * there (`repository:<pinned tag>@<pinned digest>`), or else the current build
-   * ({@link Image.imageRef}).
+   * ({@link Image.imageRef}). A pinned digest the lock records only from a local build that was
+   * never pushed is not rendered (`repository:<pinned tag>`): no cluster could pull it; the
+   * `requireDigests` check reports it in production.
    */
   public imageIn(envName: string, image: Image): { readonly ref: string; readonly tag: string; readonly pin?: EnvironmentPin } {
     const pin = this.lock.pin(envName, image.repository);
     if (pin === undefined) {
       return { ref: image.imageRef, tag: image.tag };
     }
-    return { ref: `${image.repository}:${pin.tag}@${pin.digest}`, tag: pin.tag, pin };
+    const localOnly = this.lockedDigest(image.repository, pin.digest)?.pushed === false;
+    return { ref: localOnly ? `${image.repository}:${pin.tag}` : `${image.repository}:${pin.tag}@${pin.digest}`, tag: pin.tag, pin };
   }
 
   /** The digest the lock records for a build of `repository`, with whether it was pushed, if any. */

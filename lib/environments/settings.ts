@@ -51,6 +51,14 @@ export interface EnvironmentSettings {
    * @default - true for an environment named `dev`, false elsewhere
    */
   readonly compose?: boolean | ComposeSettings;
+  /**
+   * Whether this environment gets `<env>/stack.yaml`, a Docker Swarm stack (`docker stack
+   * deploy`), whatever its `compose` setting: images by the same reference as the manifests
+   * (pinned by digest once pushed and locked), file secrets as external Swarm secrets, rolling
+   * updates that roll back by themselves, health checks, restart policies and resources.
+   * @default - the same as `compose`: on for `dev` only
+   */
+  readonly swarm?: boolean;
 }
 
 /** Compose output settings of an environment. */
@@ -126,7 +134,7 @@ export const DEFAULT_INGRESS_CONTROLLER: IngressControllerSettings = {
 /** Settings that an environment may leave out; every other setting must be given by every environment. */
 export const OPTIONAL_SETTINGS: readonly string[] = [
   'replicas', 'production', 'ingressClassName', 'autoscale', 'ingressController', 'secretStore', 'storageClassName',
-  'compose',
+  'compose', 'swarm',
 ];
 
 /** Whether an environment of this name counts as production when `production` is not set. */

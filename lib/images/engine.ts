@@ -6,6 +6,7 @@
 import { spawn, spawnSync } from 'child_process';
 import * as crypto from 'crypto';
 import * as fs from 'fs';
+import * as http from 'http';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
@@ -51,6 +52,12 @@ export interface EngineRunOptions {
    * @default process.env
    */
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * Arguments put before every engine command, such as podman's private store
+   * (`--root ... --runroot ...`) from an engine configuration file.
+   * @default - none
+   */
+  readonly globalArgs?: readonly string[];
 }
 
 /** Thrown when an engine cannot be used, or a command it runs fails. */
@@ -137,25 +144,26 @@ export class ContainerEngine {
     }
     const engine = name as EngineName;
     const command = options.command ?? engine;
-    const r = spawnSync(command, ['--version'], { encoding: 'utf8', env: options.env ?? process.env, timeout: 30_000 });
+    const globalArgs = options.globalArgs ?? [];
+    const r = spawnSync(command, [...globalArgs, '--version'], { encoding: 'utf8', env: options.env ?? process.env, timeout: 30_000 });
     if (r.error || r.status !== 0) {
       const why = r.error ? (r.error as NodeJS.ErrnoException).code ?? r.error.message : `exit status ${r.status}: ${(r.stderr ?? '').trim()}`;
       throw new EngineError(`engine ${engine} is not installed or does not run (\`${command} --version\`: ${why}). Fix: install ${engine} (${engine === 'podman' ? 'apt-get install podman' : 'https://docs.docker.com/engine/install/'}), or choose the other engine with --engine.`);
     }
-    return new ContainerEngine(engine, command, r.stdout.trim(), options.env ?? process.env);
+    return new ContainerEngine(engine, command, r.stdout.trim(), options.env ?? process.env, globalArgs);
   }
 
   /**
    * The first engine that runs: podman, then docker (a `docker` that is podman in disguise, as
    * from the podman-docker package, counts as podman). Throws when neither does.
    */
-  public static detect(options: { env?: NodeJS.ProcessEnv } = {}): ContainerEngine {
+  public static detect(options: { env?: NodeJS.ProcessEnv; globalArgs?: Partial<Record<EngineName, readonly string[]>> } = {}): ContainerEngine {
     const reasons: string[] = [];
     for (const name of ENGINES) {
       try {
-        const engine = ContainerEngine.named(name, options);
+        const engine = ContainerEngine.named(name, { env: options.env, globalArgs: options.globalArgs?.[name] });
         if (name === 'docker' && /podman/i.test(engine.version)) {
-          return new ContainerEngine('podman', 'docker', engine.version, options.env ?? process.env);
+          return new ContainerEngine('podman', 'docker', engine.version, options.env ?? process.env, engine.globalArgs);
         }
         return engine;
       } catch (e) {
@@ -173,6 +181,8 @@ export class ContainerEngine {
     /** What `--version` printed. */
     public readonly version: string,
     private readonly env: NodeJS.ProcessEnv,
+    /** Put before every command's own arguments. */
+    public readonly globalArgs: readonly string[] = [],
   ) {}
 
   /** Whether an image (or, with podman, a manifest list) of that reference exists locally. */
@@ -237,10 +247,27 @@ export class ContainerEngine {
     return checkDigest(m?.[1] ?? '', `docker push ${ref}`);
   }
 
+  /**
+   * Whether the registry holds `repository@digest`: asked over HTTP for a registry on this
+   * machine, through the engine for others (with the engine's login). Resolves to undefined when
+   * it does, or to why not.
+   */
+  public async registryMissing(repository: string, digest: string): Promise<string | undefined> {
+    const host = registryHost(repository);
+    if (isLocalRegistry(host)) {
+      return localManifestMissing(host, repository.slice(host.length + 1), digest);
+    }
+    const args = this.name === 'podman'
+      ? ['manifest', 'inspect', `docker://${repository}@${digest}`]
+      : ['buildx', 'imagetools', 'inspect', `${repository}@${digest}`];
+    const r = await this.exec(args, { allowFailure: true, timeoutMs: 60_000 });
+    return r.status === 0 ? undefined : (r.stderr.trim().split('\n').pop() ?? `exit status ${r.status}`);
+  }
+
   /** Runs the engine; rejects with the end of its output when it fails (unless `allowFailure`). */
   public exec(args: readonly string[], options: { onLine?: (line: string) => void; allowFailure?: boolean; timeoutMs?: number } = {}): Promise<{ status: number; stdout: string; stderr: string }> {
     return new Promise((resolve, reject) => {
-      const child = spawn(this.command, [...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(this.command, [...this.globalArgs, ...args], { env: this.env, stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
       let stderr = '';
       const tail: string[] = [];
@@ -282,6 +309,23 @@ export class ContainerEngine {
       });
     });
   }
+}
+
+/** Asks a registry on this machine (plain HTTP) for a manifest by digest. */
+function localManifestMissing(host: string, name: string, digest: string, timeoutMs = 10_000): Promise<string | undefined> {
+  const accept = [
+    'application/vnd.oci.image.index.v1+json', 'application/vnd.oci.image.manifest.v1+json',
+    'application/vnd.docker.distribution.manifest.list.v2+json', 'application/vnd.docker.distribution.manifest.v2+json',
+  ].join(', ');
+  return new Promise((resolve) => {
+    const req = http.request(`http://${host}/v2/${name}/manifests/${digest}`, { method: 'HEAD', headers: { accept }, timeout: timeoutMs, agent: false }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200 ? undefined : `the registry answered ${res.statusCode} ${res.statusMessage ?? ''}`.trim());
+    });
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
+    req.on('error', (e: NodeJS.ErrnoException) => resolve(`${host}: ${e.code ?? e.message}`));
+    req.end();
+  });
 }
 
 function checkDigest(value: string, what: string): string {

@@ -67,13 +67,14 @@ export class Image extends Construct {
   /** The tag: the first {@link TAG_LENGTH} hex digits of the content hash. */
   public readonly tag: string;
   /**
-   * The reference workloads run: `repository:tag`, or `repository:tag@sha256:<digest>` when the
-   * lock records a build of this content hash.
+   * The reference workloads run: `repository:tag@sha256:<digest>` when the lock records a pushed
+   * build of this content hash (the registry's digest), else `repository:tag`. A local build's
+   * id (`pushed: false`) is recorded in the lock but never pinned: no other machine could pull it.
    */
   public readonly imageRef: string;
   /** `repository:tag`, with no digest (what a build tags). */
   public readonly taggedRef: string;
-  /** The digest the lock records for this content hash, if any. */
+  /** The digest the lock records for this content hash, if any (a local image id when {@link digestPushed} is false). */
   public readonly digest?: string;
   /** Whether the locked digest was pushed to the registry (false: a local build's digest). */
   public readonly digestPushed?: boolean;
@@ -188,7 +189,7 @@ export class Image extends Construct {
     }
     this.digest = locked?.digest;
     this.digestPushed = locked?.pushed;
-    this.imageRef = locked ? `${this.taggedRef}@${locked.digest}` : this.taggedRef;
+    this.imageRef = locked?.pushed ? `${this.taggedRef}@${locked.digest}` : this.taggedRef;
     this.user = rendered.user;
     this.port = rendered.port;
     this.healthPath = rendered.healthPath;

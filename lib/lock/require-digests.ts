@@ -58,7 +58,7 @@ export function checkLockedDigests(pipeline: DigestCheckSubject): Finding[] {
         rule: DIGEST_RULE,
         severity,
         constructPath: image.node.path,
-        message: `the digest ${lock} records for ${image.taggedRef} comes from a local build that was never pushed, so ${envs} could not pull it`,
+        message: `${lock} records only a local build of ${image.taggedRef} (image id ${image.digest}, never pushed); a local id is never pinned, so ${envs} would run it by tag`,
         fix: `run \`prodpath build --push\` and commit ${lock}, then synthesize again`,
       });
     }
@@ -68,11 +68,41 @@ export function checkLockedDigests(pipeline: DigestCheckSubject): Finding[] {
           rule: DIGEST_RULE,
           severity,
           constructPath: image.node.path,
-          message: `${env} is pinned to ${image.repository}:${pin.tag}@${pin.digest}, which ${lock} records only from a local build that was never pushed, so ${env} could not pull it`,
+          message: `${env} is pinned to ${image.repository}:${pin.tag}@${pin.digest}, which ${lock} records only from a local build that was never pushed; it is not rendered, so ${env} would run ${image.repository}:${pin.tag} by tag`,
           fix: `run \`prodpath build --push\` for that build, or promote a pushed build into ${env}, then synthesize again`,
         });
       }
     }
   }
   return findings;
+}
+
+/** A workload of a production environment that runs an image no pipeline builds. */
+export interface ExternalImageUse {
+  /** The environment. */
+  readonly env: string;
+  /** The workload's construct path. */
+  readonly constructPath: string;
+  /** The reference it runs, as given to `ExternalImage.of`. */
+  readonly reference: string;
+}
+
+/**
+ * Findings for external images (such as `postgres:16-bookworm`) that production environments run
+ * by tag alone: warnings under `requireDigests: 'warn'`, errors under `'error'`. Pin one with
+ * `ExternalImage.of('postgres:16-bookworm@sha256:<digest>', ...)`.
+ */
+export function checkExternalDigests(pipeline: Pick<DigestCheckSubject, 'requireDigests' | 'environments'>, uses: readonly ExternalImageUse[]): Finding[] {
+  if (pipeline.requireDigests === 'off') {
+    return [];
+  }
+  const production = new Set(pipeline.environments.filter((e) => e.production).map((e) => e.name));
+  const severity = pipeline.requireDigests === 'error' ? 'error' : 'warning';
+  return uses.filter((u) => production.has(u.env) && !/@sha256:[a-f0-9]{64}$/.test(u.reference)).map((u) => ({
+    rule: DIGEST_RULE,
+    severity,
+    constructPath: u.constructPath,
+    message: `the external image ${u.reference} has no digest, so ${u.env} would run whatever the tag points to when a node pulls it`,
+    fix: `pin it: ExternalImage.of('${u.reference}@sha256:<digest>', ...), with the digest from \`docker buildx imagetools inspect ${u.reference}\` or your registry`,
+  }));
 }

@@ -111,8 +111,10 @@ describe('the shop example\'s dev Compose file', () => {
       resources: { limits: { memory: '256M' }, reservations: { cpus: '0.1', memory: '128M' } },
       restart_policy: { condition: 'any', delay: '5s' },
       update_config: { parallelism: 1, order: 'start-first', failure_action: 'rollback' },
+      rollback_config: { parallelism: 1, order: 'start-first', failure_action: 'pause' },
     });
     expect(compose.services.db.deploy.update_config.order).toBe('stop-first');
+    expect(compose.services.db.deploy.rollback_config.order).toBe('stop-first');
     expect(compose.services.migrate.deploy.restart_policy).toEqual({ condition: 'none' });
     expect(compose.services.migrate.restart).toBe('no');
   });
@@ -128,8 +130,8 @@ describe('the shop example\'s dev Compose file', () => {
     expect(shopApp().render().get('dev/stack.yaml')).toBe(files.get('dev/stack.yaml'));
   });
 
-  test('is written for dev only by default', () => {
-    expect([...files.keys()].filter((f) => /compose\.yaml|stack\.yaml/.test(f)).sort()).toEqual(['dev/compose.yaml', 'dev/stack.yaml']);
+  test('is written for dev by default, and stack files for the environments that ask (swarm: true)', () => {
+    expect([...files.keys()].filter((f) => /compose\.yaml|stack\.yaml/.test(f)).sort()).toEqual(['dev/compose.yaml', 'dev/stack.yaml', 'prod/stack.yaml', 'staging/stack.yaml']);
   });
 
   test('the stack file is valid Compose and only uses what docker stack deploy accepts', () => {
@@ -146,6 +148,54 @@ describe('the shop example\'s dev Compose file', () => {
     expect(stack.services.cleanup.deploy.replicas).toBe(0);
     expect(stack.services.migrate.deploy.restart_policy).toEqual({ condition: 'on-failure', delay: '5s', max_attempts: 6 });
   });
+});
+
+describe('the shop example\'s prod stack file (swarm: true)', () => {
+  const app = shopApp();
+  const files = app.render();
+  const text = files.get('prod/stack.yaml')!;
+  const prod = parse(text);
+
+  test('is a Compose file format 3.8 stack that docker stack deploy accepts', () => {
+    expect(prod.version).toBe('3.8');
+    expect(specViolations(prod)).toEqual([]);
+    expect(stackViolations(prod)).toEqual([]);
+  });
+
+  test('runs each image by the same reference as the prod manifests', () => {
+    const image = app.pipelines[0].images[0];
+    expect(prod.services.api.image).toBe(app.pipelines[0].imageIn('prod', image).ref);
+    expect(files.get('prod/shop.k8s.yaml')).toContain(`image: ${prod.services.api.image}\n`);
+  });
+
+  test('references file secrets as external Swarm secrets, never as local files', () => {
+    expect(prod.secrets).toEqual({ smtp__password: { external: true, name: 'shop-prod_smtp__password' } });
+    expect(prod.services.mailer.secrets).toEqual([{ source: 'smtp__password', target: '/etc/mailer/smtp-password' }]);
+    expect(text).toContain('docker secret create shop-prod_smtp__password .secrets/prod/smtp/password');
+    expect(text).not.toMatch(/^\s+file:/m);
+  });
+
+  test('updates start-first and roll back by themselves; rollbacks, restarts, resources and health checks are set', () => {
+    expect(prod.services.api.deploy).toMatchObject({
+      update_config: { order: 'start-first', failure_action: 'rollback' },
+      rollback_config: { order: 'start-first', failure_action: 'pause' },
+      restart_policy: { condition: 'any', delay: '5s' },
+      resources: { limits: { memory: expect.any(String) }, reservations: { cpus: expect.any(String), memory: expect.any(String) } },
+    });
+    expect(prod.services.api.healthcheck).toBeDefined();
+    expect(prod.services.mailer.healthcheck.test).toEqual(['CMD', 'node', 'dist/mailer.js', '--check']);
+  });
+
+  test('gets no Compose file: prod asked only for a stack', () => {
+    expect(files.has('prod/compose.yaml')).toBe(false);
+  });
+});
+
+test('fails when swarm is not true or false', () => {
+  const app = new App({ outdir: 'dist', printSummary: false });
+  const pipeline = new Pipeline(app, 'shop', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'shop-dev', swarm: 'yes' as unknown as boolean } } });
+  pipeline.define(() => undefined);
+  expect(() => app.render()).toThrow(/environments\.dev\.swarm.*swarm is true or false/s);
 });
 
 test('an output folder outside the app root gets paths from the app root, run with --project-directory', () => {

@@ -397,3 +397,25 @@ export async function waitUntilHealthy(name: string, timeoutMs: number): Promise
     await new Promise((resolve) => setTimeout(resolve, 1000));
   }
 }
+
+/**
+ * Polls `podman inspect` every 500 ms until the container's `{{.State.Status}} {{.State.ExitCode}}`
+ * is `expected` (such as `exited 0`), and throws after `timeoutMs` with the last state seen and
+ * the container's log tail: a container's state is never read just once.
+ */
+export async function waitForState(name: string, expected: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let state = '';
+  for (;;) {
+    const r = podman(['inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', name], { allowFailure: true });
+    state = r.status === 0 ? r.stdout.trim() : `(inspect failed: ${r.stderr.trim()})`;
+    if (state === expected) {
+      return;
+    }
+    if (Date.now() >= deadline) {
+      const logs = podman(['logs', '--tail', '20', name], { allowFailure: true });
+      throw new Error(`${name} is "${state}", not "${expected}", after ${timeoutMs} ms\n--- logs ---\n${logs.stdout}${logs.stderr}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
