@@ -4,6 +4,7 @@ import { ApiObject, App as Cdk8sApp, Chart, Names } from 'cdk8s';
 import { renderComposeFiles } from './compose/render';
 import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
+import { assertPeers } from './peers';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
 import { checkLockedDigests } from './lock/require-digests';
 import { writeTreeAtomically } from './outputs/atomic-write';
@@ -80,6 +81,8 @@ export class App extends Cdk8sApp {
   constructor(props: AppProps = {}) {
     const copyForCli = props.cdk8sOutdir ?? process.env.CDK8S_OUTDIR;
     super({ outdir: copyForCli ?? '.cdk8s.out' });
+    // A second copy or an unsupported version of cdk8s fails later, deep in cdk8s: say so now.
+    assertPeers(process.cwd());
     this.distDir = props.outdir ?? 'dist';
     this.copyForCli = copyForCli;
     this.printSummary = props.printSummary ?? true;

@@ -50,3 +50,6 @@ export type { ComposeOutput, EnvironmentCompose, EnvironmentComposeOptions } fro
 export { COMPOSE_NO_EQUIVALENT, COMPOSE_RULES } from './compose/rules';
 export { JOBS_PROFILE } from './compose/service';
 export type { ComposeTarget } from './compose/service';
+export { PeerDependencyError } from './peers';
+export type { PeerProblem } from './peers';
+export * from './testing';

@@ -3,6 +3,7 @@
  * commander, which gives every subcommand `--help`.
  */
 import { Command } from 'commander';
+import { packageInfo } from '../peers';
 import { formatFinding } from '../policy/rules';
 import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
@@ -19,6 +20,9 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride()
     .showHelpAfterError();
+
+  // issue 14: `prodpath --version`
+  cli.version(packageInfo().version, '-V, --version', 'print the version of prodpath');
 
   cli.command('check')
     .description('run the synth-time checks (Kubernetes 1.27 schema, Pod Security "restricted", production and Dockerfile rules) on an existing output folder; exits 1 on errors')
