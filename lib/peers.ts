@@ -17,6 +17,10 @@ export interface PackageInfo {
   readonly version: string;
   /** The supported range of each framework package, from `peerDependencies`. */
   readonly peerRanges: Readonly<Record<string, string>>;
+  /** The versions prodpath is developed and tested with, from `devDependencies`. */
+  readonly devVersions: Readonly<Record<string, string>>;
+  /** The folder of prodpath's package.json (the repository, or the installed package). */
+  readonly root: string;
 }
 
 let info: PackageInfo | undefined;
@@ -31,7 +35,7 @@ export function packageInfo(): PackageInfo {
       if (fs.existsSync(file)) {
         const json = JSON.parse(fs.readFileSync(file, 'utf8'));
         if (json.name === 'prodpath') {
-          info = { version: json.version, peerRanges: json.peerDependencies ?? {} };
+          info = { version: json.version, peerRanges: json.peerDependencies ?? {}, devVersions: json.devDependencies ?? {}, root: dir };
           break;
         }
       }

@@ -23,7 +23,7 @@ describe('peer dependency check', () => {
 
   test('reads prodpath\'s version and peer ranges from its package.json', () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(REPO, 'package.json'), 'utf8'));
-    expect(packageInfo()).toEqual({ version: pkg.version, peerRanges: pkg.peerDependencies });
+    expect(packageInfo()).toEqual({ version: pkg.version, peerRanges: pkg.peerDependencies, devVersions: pkg.devDependencies, root: REPO });
   });
 
   test('fails when the app loads a second copy of cdk8s, naming both copies and the fix', () => {

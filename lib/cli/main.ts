@@ -8,6 +8,7 @@ import { formatFinding } from '../policy/rules';
 import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
 import { diffCommand, shouldColor } from './diff';
+import { INIT_RECIPES, initApp } from './init';
 import { promote } from './promote';
 import { type CliIo, STD_IO } from './io';
 
@@ -114,6 +115,20 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
         throw new Error('prodpath promote: give the target environment once: as the second argument, or with --to when rolling back.');
       }
       promote({ ...opts, from, to: to ?? opts.to }, io);
+      setExitCode(0);
+    });
+
+  // issue 14: `prodpath init [dir]`
+  cli.command('init')
+    .description('scaffold an app repository (package.json, cdk8s.yaml, main.ts with one web service in dev, staging and prod, a service folder, a test, CI) that synthesizes on its first npm install; refuses a non-empty folder unless --force')
+    .argument('[dir]', 'the folder to create the app in', '.')
+    .option('--name <name>', 'the app\'s name: package, pipeline and namespace prefix (default: the folder\'s name)')
+    .option('--registry <registry>', 'the registry images are pushed to (default: ghcr.io/<name>)')
+    .option('--recipe <recipe>', `the service's language: ${INIT_RECIPES.join(', ')}`, 'node')
+    .option('--prodpath <spec>', 'where the app gets prodpath: a version range, or the path of a packed tarball (npm pack)')
+    .option('--force', 'write into a folder that is not empty, replacing files of the same name')
+    .action((dir: string, opts: { name?: string; registry?: string; recipe: string; prodpath?: string; force?: boolean }) => {
+      initApp({ dir, ...opts }, io);
       setExitCode(0);
     });
 

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { ValidationError } from '../policy/errors';
-import { checkDns1123Label } from '../policy/names';
+import { checkDns1123Label, REGISTRY } from '../policy/names';
 import { DigestLock, LOCK_FILE_NAME } from '../lock/lock';
 import { hashContext, IgnoreRules, listContextFiles } from './context';
 import { DEFAULT_PLATFORM, IImageRecipe, ImageUser } from './recipe-base';
@@ -48,7 +48,6 @@ export const IMAGE_FILES = { dockerfile: 'Dockerfile', ignore: 'Dockerfile.docke
 /** The number of hex digits of the content hash used as the image tag. */
 export const TAG_LENGTH = 16;
 
-const REGISTRY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 
 /**
  * A container image built from a recipe and a source folder.
