@@ -61,6 +61,7 @@ describe('prodpath init', () => {
     expect(Object.keys(pkg.devDependencies).sort()).toEqual(['@types/jest', '@types/node', 'cdk8s-cli', 'jest', 'ts-jest', 'tsx', 'typescript']);
     expect(pkg.devDependencies.typescript).toMatch(/^~5\.9\./);
     expect(pkg.scripts.synth).toBe('cdk8s synth --check-upgrade=false');
+    expect(pkg.scripts.test).toBe('prodpath check dist && jest');
     expect(fs.readFileSync(path.join(dir, 'main.ts'), 'utf8')).toContain("registry: 'registry.example.com:5000/team'");
     // Type-checked before every synth: tsx alone would ignore a misspelled prop.
     expect(fs.readFileSync(path.join(dir, 'cdk8s.yaml'), 'utf8')).toContain('\napp: tsc --noEmit -p tsconfig.json 1>&2 && node --import tsx main.ts\n');

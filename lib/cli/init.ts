@@ -134,7 +134,7 @@ export function renderInit(options: InitOptions): { dir: string; files: Map<stri
       synth: 'cdk8s synth --check-upgrade=false',
       typecheck: 'tsc --noEmit -p tsconfig.json',
       check: 'prodpath check dist',
-      test: 'jest',
+      test: 'prodpath check dist && jest',
     },
     dependencies: Object.fromEntries(Object.entries({ prodpath: prodpathSpec, ...pick(APP_DEPENDENCIES) }).sort(([a], [b]) => (a < b ? -1 : 1))),
     devDependencies: pick(APP_DEV_DEPENDENCIES),
@@ -157,9 +157,8 @@ export function initApp(options: InitOptions, io: CliIo): InitResult {
     io.out(`  cd ${shown}`);
   }
   io.out('  npm install');
-  io.out('  npm run synth           # writes dist/');
-  io.out('  npx prodpath check dist');
-  io.out('  npm test');
+  io.out('  npm run synth    # type-checks main.ts, checks every environment, writes dist/');
+  io.out('  npm test         # prodpath check dist, then the unit test');
   return { dir, files: [...files.keys()] };
 }
 

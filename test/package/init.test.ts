@@ -45,6 +45,7 @@ describeWhenReady('prodpath init from the packed tarball (npm registry)', npmReg
     expect(check.stdout).toMatch(/^prodpath check: 0 error\(s\), 0 warning\(s\) in 3 manifest file\(s\)/m);
 
     const test = mustSh('npm', ['test'], app);
+    expect(test.stdout).toMatch(/^prodpath check: 0 error\(s\)/m);
     expect(test.stderr).toMatch(/Tests: {7}4 passed, 4 total/);
     // The snapshot it wrote is what CI (--ci, never writing snapshots) then compares with.
     const again = mustSh('npx', ['jest', '--ci'], app);
