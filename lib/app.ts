@@ -15,6 +15,7 @@ import { ValidationError } from './policy/errors';
 import { checkManifests } from './policy/manifest-rules';
 import { Policy } from './policy/policy';
 import { Finding, formatFinding } from './policy/rules';
+import { checkImageUsage } from './workloads/image-usage';
 
 /** Props for {@link App}. */
 export interface AppProps {
@@ -223,6 +224,8 @@ export class App extends Cdk8sApp {
         envFiles.set(env.name, [...(envFiles.get(env.name) ?? []), `${pipeline.name}.k8s.yaml`]);
       }
       findings.push(...checkPipelineParity(pipeline, (env) => rendered.get(env)!));
+      // An HTTP HEALTHCHECK in an image that only workers run (issue 14).
+      findings.push(...checkImageUsage(pipeline));
     }
     const images = this.pipelines.flatMap((p) => p.images);
     if (images.length > 0) {

@@ -53,3 +53,4 @@ export type { ComposeTarget } from './compose/service';
 export { PeerDependencyError } from './peers';
 export type { PeerProblem } from './peers';
 export * from './testing';
+export { IMAGE_HEALTH_UNSERVED } from './workloads/image-usage';
