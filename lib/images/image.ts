@@ -88,6 +88,8 @@ export class Image extends Construct {
   public readonly port?: number;
   /** The HTTP health path the image checks, if any. */
   public readonly healthPath?: string;
+  /** The command the image's HEALTHCHECK runs, if its check is a command. */
+  public readonly healthCommand?: readonly string[];
   /** The recipe kind, for example `node`. */
   public readonly recipeKind: string;
   /** The build context folder, relative to the app root, with `/` separators. */
@@ -183,6 +185,7 @@ export class Image extends Construct {
     this.user = rendered.user;
     this.port = rendered.port;
     this.healthPath = rendered.healthPath;
+    this.healthCommand = rendered.healthCommand;
     this.recipeKind = props.recipe.kind;
     this.promotionOrder = props.promotionOrder ? [...props.promotionOrder] : undefined;
     this.context = toPosix(path.relative(appRoot, contextDir)) || '.';

@@ -47,3 +47,42 @@ describe('an image that only workers run', () => {
     expect(render({ health: { exec: ['node', 'worker.js', '--check'] }, alsoWeb: true }).warnings).toEqual([]);
   });
 });
+
+describe('a Node image with port: false (a worker image)', () => {
+  const check = ['node', 'worker.js', '--check'];
+  function workerApp(recipe: { healthCheck?: ImageHealthCheck }, health?: WorkerHealth) {
+    const app = Testing.app({ outdir: path.join(tempDir(), 'dist') });
+    const pipeline = new Pipeline(app, 'jobs', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'jobs-dev', replicas: 1 } } });
+    const image = pipeline.image('mailer', ImageRecipe.node({ source: path.relative(process.cwd(), source), start: ['node', 'worker.js'], port: false, ...recipe }));
+    pipeline.define((env) => {
+      new Worker(env, 'mailer', { image, command: ['node', 'worker.js'], health });
+    });
+    return app;
+  }
+
+  test('has no EXPOSE and no PORT, and its HEALTHCHECK and the worker\'s probes run the same command', () => {
+    const out = Testing.render(workerApp({ healthCheck: { kind: 'command', command: check } }));
+    const dockerfile = out.dockerfile('mailer');
+    expect(dockerfile).not.toMatch(/^EXPOSE/m);
+    expect(dockerfile).not.toContain('PORT=');
+    expect(dockerfile).toMatch(/^HEALTHCHECK .* CMD \["node", "worker\.js", "--check"\]$/m);
+    const container = out.find('dev', 'Deployment', 'mailer').spec.template.spec.containers[0];
+    expect(container.ports).toBeUndefined();
+    expect([container.readinessProbe.exec.command, container.livenessProbe.exec.command]).toEqual([check, check]);
+    expect(out.image('mailer').port).toBeUndefined();
+    expect(out.warnings).toEqual([]);
+  });
+
+  test('fails when its health check is not a command', () => {
+    expect(() => workerApp({ healthCheck: { kind: 'http', path: '/healthz' } })).toThrow(/^jobs\/image-mailer: healthCheck \{"kind":"http","path":"\/healthz"\} is invalid: an image with port: false serves no HTTP, so its HEALTHCHECK runs a command/);
+    expect(() => workerApp({})).toThrow(/^jobs\/image-mailer: healthCheck \(missing\) is invalid: an image with port: false serves no HTTP/);
+  });
+
+  test('fails when a worker has no health and its image has no command check', () => {
+    const app = Testing.app({ outdir: path.join(tempDir(), 'dist') });
+    const pipeline = new Pipeline(app, 'jobs', { registry: 'ghcr.io/acme', environments: { dev: { namespace: 'jobs-dev', replicas: 1 } } });
+    const image = pipeline.image('mailer', ImageRecipe.node({ source: path.relative(process.cwd(), source), start: ['node', 'worker.js'] }));
+    expect(() => pipeline.define((env) => new Worker(env, 'mailer', { image, command: ['node', 'worker.js'] })))
+      .toThrow(/^jobs\/dev\/mailer: health \(missing\) is invalid: a worker has a liveness check/);
+  });
+});
