@@ -1,9 +1,10 @@
 import * as path from 'path';
 import * as fs from 'fs';
-import { ApiObject, App as Cdk8sApp, Chart, Names } from 'cdk8s';
+import { ApiObject, App as Cdk8sApp, Chart, IResolver, Names } from 'cdk8s';
 import { renderComposeFiles } from './compose/render';
 import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
+import { assertPeers } from './peers';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
 import { checkPinIntegrity } from './lock/pin-integrity';
 import { Image } from './images/image';
@@ -21,6 +22,7 @@ import { Policy } from './policy/policy';
 import { Workload } from './workloads/workload';
 import { EXEMPTION_PREFIX, Finding, formatFinding } from './policy/rules';
 import { DETECTOR_DESCRIPTIONS, findSecretTokens, maskSecret, SECRET_RULE, secretFix } from './policy/secrets';
+import { checkImageUsage } from './workloads/image-usage';
 
 /** Props for {@link App}. */
 export interface AppProps {
@@ -51,6 +53,30 @@ export interface AppProps {
    */
   readonly progressAfterMs?: number;
   /**
+   * cdk8s resolvers, run on every value of every object before it is rendered (the first that
+   * calls `context.replaceValue` wins), as with cdk8s's own App. prodpath's checks see the
+   * resolved values. As in cdk8s, JSON patches apply after resolvers, so the values prodpath
+   * adds with patches (ConfigMap data, seccomp and capabilities) are not passed to them.
+   * @default - no resolvers
+   */
+  readonly resolvers?: IResolver[];
+  /**
+   * Not supported: prodpath writes one file per environment and pipeline
+   * (`<env>/<pipeline>.k8s.yaml`, listed by the environment's `kustomization.yaml`), which
+   * `prodpath check`, `diff` and `promote` read. Passing it is an error.
+   */
+  readonly yamlOutputType?: never;
+  /**
+   * Not supported: prodpath's manifest files are always `.k8s.yaml`, which its kustomizations and
+   * commands rely on. Passing it is an error.
+   */
+  readonly outputFileExtension?: never;
+  /**
+   * Not supported: cdk8s would write `construct-metadata.json` next to its own copy of the
+   * manifests, not into `outdir`. Passing it is an error.
+   */
+  readonly recordConstructMetadata?: never;
+  /**
    * When the app runs as a script (`node main.ts`, `cdk8s synth`), print a refused synth as
    * one block of findings and exit 1, instead of Node's stack trace and object dump
    * (`PRODPATH_DEBUG=1` adds the stack). Never active while another handler of uncaught
@@ -70,6 +96,22 @@ export class ConstructProblemsError extends Error {
     this.name = 'ConstructProblemsError';
   }
 }
+
+/** The cdk8s App options prodpath refuses, and why. */
+const REFUSED_APP_PROPS: Record<string, { readonly rule: string; readonly fix: string }> = {
+  yamlOutputType: {
+    rule: 'prodpath writes one file per environment and pipeline (dist/<env>/<pipeline>.k8s.yaml, listed by the environment\'s kustomization.yaml), which `prodpath check`, `diff` and `promote` read, so cdk8s\'s other file layouts do not apply',
+    fix: 'remove yamlOutputType; `kubectl kustomize dist/<env>` prints an environment as one stream of YAML',
+  },
+  outputFileExtension: {
+    rule: 'prodpath names its manifest files <pipeline>.k8s.yaml, and its kustomizations and commands rely on that name',
+    fix: 'remove outputFileExtension',
+  },
+  recordConstructMetadata: {
+    rule: 'cdk8s would write construct-metadata.json next to the plain cdk8s copy of the manifests, not into prodpath\'s outdir; prodpath records the construct path of each finding in its errors instead',
+    fix: 'remove recordConstructMetadata',
+  },
+};
 
 /**
  * Thrown by `synth()` and `render()` when the synthesized output breaks the policy (schema
@@ -105,7 +147,15 @@ export class App extends Cdk8sApp {
 
   constructor(props: AppProps = {}) {
     const copyForCli = props.cdk8sOutdir ?? process.env.CDK8S_OUTDIR;
-    super({ outdir: copyForCli ?? '.cdk8s.out' });
+    super({ outdir: copyForCli ?? '.cdk8s.out', resolvers: props.resolvers });
+    for (const [field, why] of Object.entries(REFUSED_APP_PROPS)) {
+      const value = (props as Record<string, unknown>)[field];
+      if (value !== undefined) {
+        throw new ValidationError('<app>', { field, value, ...why });
+      }
+    }
+    // A second copy or an unsupported version of cdk8s fails later, deep in cdk8s: say so now.
+    assertPeers(process.cwd());
     this.distDir = props.outdir ?? 'dist';
     this.copyForCli = copyForCli;
     this.printSummary = props.printSummary ?? true;
@@ -217,6 +267,8 @@ export class App extends Cdk8sApp {
         envFiles.set(env.name, [...(envFiles.get(env.name) ?? []), `${pipeline.name}.k8s.yaml`]);
       }
       findings.push(...checkPipelineParity(pipeline, (env) => rendered.get(env)!));
+      // An HTTP HEALTHCHECK in an image that only workers run (issue 14).
+      findings.push(...checkImageUsage(pipeline));
     }
     const images = this.pipelines.flatMap((p) => p.images);
     if (images.length > 0) {

@@ -54,3 +54,7 @@ export type { ComposeTarget } from './compose/service';
 export { detectSecret, SECRET_RULE } from './policy/secrets';
 export type { SecretDetector } from './policy/secrets';
 export { CREDENTIAL_FILES_RULE } from './policy/image-rules';
+export { PeerDependencyError } from './peers';
+export type { PeerProblem } from './peers';
+export * from './testing';
+export { IMAGE_HEALTH_UNSERVED } from './workloads/image-usage';

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { App } from '../lib';
+import { RenderedApp, Testing } from '../lib';
 import { buildShop } from '../examples/shop/main';
 import { readTree } from './support/synth';
 
@@ -10,14 +10,19 @@ const REPO = path.resolve(__dirname, '..');
  * dist/ (the bake and Compose files name paths relative to where they are written), without
  * writing anything.
  */
-function synthShop(): Map<string, string> {
-  const app = new App({ outdir: path.join(REPO, 'dist'), printSummary: false });
+function synthShop(): RenderedApp {
+  const app = Testing.app({ outdir: path.join(REPO, 'dist') });
   buildShop(app);
-  return app.render();
+  return Testing.render(app);
 }
 
 describe('examples/shop', () => {
-  const files = synthShop();
+  const rendered = synthShop();
+  const files = rendered.files;
+
+  test('renders with no warning', () => {
+    expect(rendered.warningMessages).toEqual([]);
+  });
 
   test.each(['dev', 'staging', 'prod'])('%s manifests match the snapshot', (env) => {
     expect(files.get(`${env}/shop.k8s.yaml`)).toMatchSnapshot();
@@ -77,11 +82,16 @@ describe('examples/shop', () => {
   });
 
   test('uses every workload construct: an API, a worker, Postgres, a nightly CronTask and a migration Job', () => {
-    const prod = files.get('prod/shop.k8s.yaml')!;
     for (const kind of ['Deployment', 'StatefulSet', 'CronJob', 'Job', 'Ingress', 'NetworkPolicy', 'ExternalSecret', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']) {
-      expect(prod).toContain(`kind: ${kind}\n`);
+      expect(rendered.findAll('prod', kind).length).toBeGreaterThan(0);
     }
-    expect(prod).toContain('schedule: 0 3 * * *');
+    expect(rendered.find('prod', 'CronJob', 'cleanup').spec.schedule).toBe('0 3 * * *');
+  });
+
+  test('runs the API as the numeric user its Dockerfile ends with', () => {
+    const user = rendered.dockerfile('api').match(/^USER (\d+):(\d+)$/m)!;
+    const pod = rendered.find('prod', 'Deployment', 'api').spec.template.spec;
+    expect([pod.securityContext.runAsUser, pod.securityContext.runAsGroup]).toEqual([Number(user[1]), Number(user[2])]);
   });
 
   test('kubectl kustomize accepts every environment folder', () => {

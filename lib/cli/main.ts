@@ -3,10 +3,12 @@
  * commander, which gives every subcommand `--help`.
  */
 import { Command } from 'commander';
+import { packageInfo } from '../peers';
 import { formatFinding } from '../policy/rules';
 import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
 import { diffCommand, shouldColor } from './diff';
+import { INIT_RECIPES, initApp } from './init';
 import { promote } from './promote';
 import { StackInputError, StackNotConvergedError, waitForStack } from './stack-wait';
 import { type CliIo, STD_IO } from './io';
@@ -20,6 +22,9 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride()
     .showHelpAfterError();
+
+  // issue 14: `prodpath --version`
+  cli.version(packageInfo().version, '-V, --version', 'print the version of prodpath');
 
   cli.command('check')
     .description('run the synth-time checks (Kubernetes 1.27 schema, Pod Security "restricted", production and Dockerfile rules) on an existing output folder; exits 1 on errors')
@@ -140,6 +145,20 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
         }
         throw e instanceof StackInputError ? new Error(e.message) : e;
       }
+    });
+
+  // issue 14: `prodpath init [dir]`
+  cli.command('init')
+    .description('scaffold an app repository (package.json, cdk8s.yaml, main.ts with one web service in dev, staging and prod, a service folder, a test, CI) that synthesizes on its first npm install; refuses a non-empty folder unless --force')
+    .argument('[dir]', 'the folder to create the app in', '.')
+    .option('--name <name>', 'the app\'s name: package, pipeline and namespace prefix (default: the folder\'s name)')
+    .option('--registry <registry>', 'the registry images are pushed to (default: ghcr.io/<name>)')
+    .option('--recipe <recipe>', `the service's language: ${INIT_RECIPES.join(', ')}`, 'node')
+    .option('--prodpath <spec>', 'where the app gets prodpath: a version range, or the path of a packed tarball (npm pack)')
+    .option('--force', 'write into a folder that is not empty, replacing files of the same name')
+    .action((dir: string, opts: { name?: string; registry?: string; recipe: string; prodpath?: string; force?: boolean }) => {
+      initApp({ dir, ...opts }, io);
+      setExitCode(0);
     });
 
   return cli;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Construct } from 'constructs';
 import { ValidationError } from '../policy/errors';
-import { checkDns1123Label } from '../policy/names';
+import { checkDns1123Label, REGISTRY } from '../policy/names';
 import { exemptionsFor } from '../policy/policy';
 import { DigestLock, LOCK_FILE_NAME } from '../lock/lock';
 import { ContextFile, hashContext, IgnoreRules, listContextFiles } from './context';
@@ -50,7 +50,6 @@ export const IMAGE_FILES = { dockerfile: 'Dockerfile', ignore: 'Dockerfile.docke
 /** The number of hex digits of the content hash used as the image tag. */
 export const TAG_LENGTH = 16;
 
-const REGISTRY = /^[a-z0-9]+(?:[._-][a-z0-9]+)*(?::[0-9]+)?(?:\/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$/;
 
 /**
  * A container image built from a recipe and a source folder.
@@ -92,6 +91,8 @@ export class Image extends Construct {
   public readonly port?: number;
   /** The HTTP health path the image checks, if any. */
   public readonly healthPath?: string;
+  /** The command the image's HEALTHCHECK runs, if its check is a command. */
+  public readonly healthCommand?: readonly string[];
   /** The recipe kind, for example `node`. */
   public readonly recipeKind: string;
   /** The build context folder, relative to the app root, with `/` separators. */
@@ -193,6 +194,7 @@ export class Image extends Construct {
     this.user = rendered.user;
     this.port = rendered.port;
     this.healthPath = rendered.healthPath;
+    this.healthCommand = rendered.healthCommand;
     this.recipeKind = props.recipe.kind;
     this.promotionOrder = props.promotionOrder ? [...props.promotionOrder] : undefined;
     this.context = toPosix(path.relative(appRoot, contextDir)) || '.';

@@ -40,6 +40,8 @@ export interface RenderedRecipe {
   readonly port?: number;
   /** The HTTP health path, if the health check is HTTP. */
   readonly healthPath?: string;
+  /** The health command, if the health check is a command. */
+  readonly healthCommand?: readonly string[];
   /** The numeric user the image runs as. */
   readonly user: ImageUser;
   /**

@@ -20,8 +20,11 @@ export type WorkerHealth =
 export interface WorkerProps extends WorkloadProps, AvailabilityProps {
   /**
    * The liveness and readiness check. A worker serves no traffic, so there is no HTTP check.
+   * @default - the image's own HEALTHCHECK command, when its recipe has a command check (such
+   * as `ImageRecipe.node({ port: false, healthCheck: { kind: 'command', command } })`), so the
+   * Dockerfile and the probes run the same check
    */
-  readonly health: WorkerHealth;
+  readonly health?: WorkerHealth;
   /**
    * How many pods run. Leave it out to autoscale when the environment has an `autoscale` setting.
    * @default - the environment's `replicas` setting, else 2 in production and 1 elsewhere
@@ -60,8 +63,9 @@ export class Worker extends Workload {
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id, props, { component: 'worker', kind: 'Worker', commandExample: '["node", "dist/worker.js"]' });
-    const health = props.health as Partial<{ exec: readonly string[]; tcpPort: number }> | undefined;
-    const fix = 'use health: { exec: ["node", "dist/worker.js", "--check"] } or health: { tcpPort: 9090 }';
+    const imageCommand = this.image.image?.healthCommand;
+    const health = (props.health ?? (imageCommand === undefined ? undefined : { exec: imageCommand })) as Partial<{ exec: readonly string[]; tcpPort: number }> | undefined;
+    const fix = 'use health: { exec: ["node", "dist/worker.js", "--check"] } or health: { tcpPort: 9090 }, or give the image recipe a command healthCheck';
     if (typeof health !== 'object' || health === null || (health.exec === undefined) === (health.tcpPort === undefined)) {
       throw new ValidationError(this, {
         field: 'health',

@@ -34,13 +34,15 @@ export interface NodeRecipeOptions extends CommonRecipeOptions {
    */
   readonly buildOutput?: readonly string[];
   /**
-   * The port the app listens on; exposed and passed as `PORT`.
+   * The port the app listens on; exposed and passed as `PORT`. `false` for an image that serves
+   * nothing, such as a queue worker: no `EXPOSE`, no `PORT`, and its health check is a command
+   * (a `Worker` running the image then takes that command as its probe).
    * @default 8080
    */
-  readonly port?: number;
+  readonly port?: number | false;
   /**
    * The health check. An HTTP check is run with node itself, so the image needs no curl.
-   * @default { kind: 'http', path: '/healthz' }
+   * @default { kind: 'http', path: '/healthz' }; with `port: false`, required and a command
    */
   readonly healthCheck?: ImageHealthCheck;
   /**
@@ -247,7 +249,16 @@ export class NodeRecipe extends RecipeBase<NodeRecipeOptions> {
   public render(scope: IConstruct, contextDir: string): RenderedRecipe {
     const o = this.options;
     const start = checkCommand(scope, 'start', o.start);
-    const port = checkPort(scope, 'port', o.port ?? 8080);
+    const serves = o.port !== false;
+    const port = serves ? checkPort(scope, 'port', o.port ?? 8080) : undefined;
+    if (!serves && o.healthCheck?.kind !== 'command') {
+      throw new ValidationError(scope, {
+        field: 'healthCheck',
+        value: o.healthCheck,
+        rule: 'an image with port: false serves no HTTP, so its HEALTHCHECK runs a command (the one its worker is checked with)',
+        fix: 'use healthCheck: { kind: "command", command: ["node", "dist/worker.js", "--check"] }',
+      });
+    }
     const health = checkHealthCheck(scope, o.healthCheck ?? { kind: 'http', path: '/healthz' });
     const baseImage = checkBaseImage(scope, 'baseImage', o.baseImage ?? 'node:20-slim');
     const user = checkUser(scope, o.user ?? DEFAULT_IMAGE_USER);
@@ -279,8 +290,8 @@ export class NodeRecipe extends RecipeBase<NodeRecipeOptions> {
     // What does not depend on the source comes before the copies, so a rebuild reuses it.
     const runtime: string[] = [
       'WORKDIR /app',
-      ...envLine(['NODE_ENV=production', `PORT=${port}`], env),
-      `EXPOSE ${port}`,
+      ...envLine(['NODE_ENV=production', ...(port === undefined ? [] : [`PORT=${port}`])], env),
+      ...(port === undefined ? [] : [`EXPOSE ${port}`]),
     ];
     const healthLine = healthCheckInstruction(health, port);
     if (healthLine) {
@@ -312,6 +323,7 @@ export class NodeRecipe extends RecipeBase<NodeRecipeOptions> {
       requiredFiles,
       port,
       healthPath: health.kind === 'http' ? health.path : undefined,
+      healthCommand: health.kind === 'command' ? health.command : undefined,
       user,
       platforms,
       buildArgs,

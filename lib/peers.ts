@@ -1,0 +1,133 @@
+/**
+ * prodpath's framework packages (cdk8s, cdk8s-plus-27, constructs) are peer dependencies: the
+ * app repository installs them, once. A version outside the range prodpath supports, or a second
+ * copy of one of them, breaks in cdk8s far from the cause (`can't render non-simple object of
+ * type 'Lazy'`, or an `instanceof` that fails), so `App` checks them first and says what to do.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as semver from 'semver';
+
+/** The framework packages prodpath expects the app to install, once each. */
+export const PEER_PACKAGES = ['cdk8s', 'cdk8s-plus-27', 'constructs'] as const;
+
+/** What prodpath's own package.json says about it. */
+export interface PackageInfo {
+  /** prodpath's version. */
+  readonly version: string;
+  /** The supported range of each framework package, from `peerDependencies`. */
+  readonly peerRanges: Readonly<Record<string, string>>;
+  /** The versions prodpath is developed and tested with, from `devDependencies`. */
+  readonly devVersions: Readonly<Record<string, string>>;
+  /** The folder of prodpath's package.json (the repository, or the installed package). */
+  readonly root: string;
+}
+
+let info: PackageInfo | undefined;
+
+/** prodpath's version and peer ranges, read from its package.json (in the repository or installed). */
+export function packageInfo(): PackageInfo {
+  if (info === undefined) {
+    // lib/peers.ts in the repository, build/lib/peers.js once compiled and installed.
+    let dir = __dirname;
+    for (;;) {
+      const file = path.join(dir, 'package.json');
+      if (fs.existsSync(file)) {
+        const json = JSON.parse(fs.readFileSync(file, 'utf8'));
+        if (json.name === 'prodpath') {
+          info = { version: json.version, peerRanges: json.peerDependencies ?? {}, devVersions: json.devDependencies ?? {}, root: dir };
+          break;
+        }
+      }
+      const up = path.dirname(dir);
+      if (up === dir) {
+        throw new Error(`prodpath: cannot find its own package.json above ${__dirname}`);
+      }
+      dir = up;
+    }
+  }
+  return info;
+}
+
+/** Where a peer package was found and which version it is. */
+export interface PeerCopy {
+  /** The folder of the package. */
+  readonly dir: string;
+  /** Its version. */
+  readonly version: string;
+}
+
+/** One problem with the installed framework packages, as one readable sentence with its fix. */
+export interface PeerProblem {
+  /** The package, for example `cdk8s`. */
+  readonly name: string;
+  /** What is wrong and how to fix it. */
+  readonly message: string;
+}
+
+/** Finds a package's folder as `require` would from `from`, or undefined when it is not installed there. */
+function locate(name: string, from: string): PeerCopy | undefined {
+  let manifest: string;
+  try {
+    manifest = require.resolve(`${name}/package.json`, { paths: [from] });
+  } catch {
+    return undefined;
+  }
+  const dir = fs.realpathSync(path.dirname(manifest));
+  return { dir, version: JSON.parse(fs.readFileSync(manifest, 'utf8')).version };
+}
+
+/**
+ * Checks the framework packages prodpath loads: each within its supported range, and the same
+ * copy the app itself loads from `appRoot` (when the app has it installed).
+ * @param appRoot the app's root folder, where its `node_modules` is
+ * @param prodpathDir where prodpath loads its packages from (tests point it elsewhere)
+ * @returns the problems, empty when all is well
+ */
+export function checkPeers(appRoot: string, prodpathDir: string = __dirname): PeerProblem[] {
+  const { peerRanges } = packageInfo();
+  const problems: PeerProblem[] = [];
+  for (const name of PEER_PACKAGES) {
+    const range = peerRanges[name];
+    const ours = locate(name, prodpathDir);
+    if (range === undefined || ours === undefined) {
+      continue;
+    }
+    if (!semver.satisfies(ours.version, range)) {
+      problems.push({
+        name,
+        message: `${name} ${ours.version} (${ours.dir}) is outside the range prodpath ${packageInfo().version} supports (${range}). Fix: npm install ${name}@"${range}"`,
+      });
+    }
+    const theirs = locate(name, appRoot);
+    if (theirs !== undefined && theirs.dir !== ours.dir) {
+      problems.push({
+        name,
+        message: `two copies of ${name} are installed: ${theirs.version} (${theirs.dir}), which the app loads, and ${ours.version} (${ours.dir}), which prodpath loads; objects from one are not understood by the other. Fix: install one ${name} matching ${range} at the app root (npm install ${name}@"${range}", then npm dedupe) so both load the same copy`,
+      });
+    }
+  }
+  return problems;
+}
+
+/** Thrown by `new App()` when the installed framework packages do not fit prodpath. */
+export class PeerDependencyError extends Error {
+  constructor(public readonly problems: readonly PeerProblem[]) {
+    super(`prodpath: the installed framework packages do not fit this version of prodpath:\n${problems.map((p) => `  - ${p.message}`).join('\n')}`);
+    this.name = 'PeerDependencyError';
+  }
+}
+
+const checked = new Set<string>();
+
+/** {@link checkPeers} once per app root and process; throws a {@link PeerDependencyError}. */
+export function assertPeers(appRoot: string): void {
+  if (checked.has(appRoot)) {
+    return;
+  }
+  const problems = checkPeers(appRoot);
+  if (problems.length > 0) {
+    throw new PeerDependencyError(problems);
+  }
+  checked.add(appRoot);
+}
