@@ -45,14 +45,18 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     });
 
   cli.command('diff')
-    .description('show how two environments\' manifests differ (prodpath diff staging prod), or what a change does to each environment\'s committed manifests as Markdown for a pull-request comment (prodpath diff --against origin/main), by object and field; exits 0')
+    .description('show how two environments\' manifests differ (prodpath diff staging prod), or what a change does to each environment\'s committed manifests as Markdown for a pull-request comment (prodpath diff --against origin/main), by object and field; exits 0, or with --exit-code 1 when anything differs')
     .argument('[environments...]', 'two environment folders to compare; with --against, the environments to include (default: all)')
     .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
     .option('--against <ref>', 'compare with the manifests committed at this git revision (read with git show)')
     .option('--json', 'print the differences as JSON')
-    .option('--no-color', 'never color the output (also off when NO_COLOR is set or the output is not a terminal)')
-    .action((environments: string[], opts: { dist: string; against?: string; json?: boolean; color: boolean }) => {
-      setExitCode(diffCommand(environments, { dist: opts.dist, against: opts.against, json: opts.json, color: shouldColor(opts.color) }, io));
+    .option('--markdown', 'with --against: print Markdown for a pull-request comment (the default with --against)')
+    .option('--exit-code', 'exit 1 when there are differences and 0 when there are none, like git diff --exit-code')
+    .option('--no-color', 'never color the output (on with FORCE_COLOR; off when NO_COLOR is set or the output is not a terminal)')
+    .action((environments: string[], opts: { dist: string; against?: string; json?: boolean; markdown?: boolean; exitCode?: boolean; color: boolean }) => {
+      setExitCode(diffCommand(environments, {
+        dist: opts.dist, against: opts.against, json: opts.json, markdown: opts.markdown, exitCode: opts.exitCode, color: shouldColor(opts.color),
+      }, io));
     });
 
   cli.command('build')
