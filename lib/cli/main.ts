@@ -8,6 +8,7 @@ import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
 import { diffCommand, shouldColor } from './diff';
 import { promote } from './promote';
+import { reportCommand } from './report';
 import { type CliIo, STD_IO } from './io';
 
 export type { CliIo } from './io';
@@ -57,6 +58,16 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
       setExitCode(diffCommand(environments, {
         dist: opts.dist, against: opts.against, json: opts.json, markdown: opts.markdown, exitCode: opts.exitCode, color: shouldColor(opts.color),
       }, io));
+    });
+
+  // issue 17: the capacity report
+  cli.command('report')
+    .description('what each environment asks of its cluster: CPU and memory requests and limits times pods (at the minimum and at the autoscaler\'s maximum), storage, pod counts, totals and the differences between environments, as Markdown or JSON')
+    .argument('[dist]', 'the folder `cdk8s synth` wrote', 'dist')
+    .option('--env <envs>', 'comma-separated environments to include (default: all)')
+    .option('--json', 'print JSON (CPU in millicores, memory and storage in bytes)')
+    .action((dist: string, opts: { env?: string; json?: boolean }) => {
+      setExitCode(reportCommand(dist, { json: opts.json, environments: opts.env?.split(',').map((s) => s.trim()).filter(Boolean) }, io));
     });
 
   cli.command('build')
