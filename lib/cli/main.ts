@@ -9,6 +9,7 @@ import { checkDist } from './check';
 import { diffCommand, shouldColor } from './diff';
 import { promote } from './promote';
 import { reportCommand } from './report';
+import { graphCommand } from './graph';
 import { type CliIo, STD_IO } from './io';
 
 export type { CliIo } from './io';
@@ -68,6 +69,16 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .option('--json', 'print JSON (CPU in millicores, memory and storage in bytes)')
     .action((dist: string, opts: { env?: string; json?: boolean }) => {
       setExitCode(reportCommand(dist, { json: opts.json, environments: opts.env?.split(',').map((s) => s.trim()).filter(Boolean) }, io));
+    });
+
+  // issue 17: the topology picture
+  cli.command('graph')
+    .description('draw an environment as SVG: workloads, Services, Ingress hosts, the traffic its NetworkPolicies allow (connectsTo, with ports), storage, jobs and cron tasks, external secrets; laid out by ELK')
+    .argument('<env>', 'the environment folder to draw')
+    .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
+    .option('--out <file>', 'write the SVG to this file (default: print it)')
+    .action(async (env: string, opts: { dist: string; out?: string }) => {
+      setExitCode(await graphCommand(env, { dist: opts.dist, out: opts.out }, io));
     });
 
   cli.command('build')
