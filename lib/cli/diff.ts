@@ -7,6 +7,10 @@ import * as fs from 'fs';
 import { diffToJson, EnvironmentChange, formatMarkdown, formatText, counts } from '../diff/format';
 import { DiffInputError, listEnvironments, readEnvironment, readEnvironmentsAtRef } from '../diff/sources';
 import { diffManifests, ManifestObject } from '../diff/semantic-diff';
+import { environmentCapacity } from '../report/capacity';
+import { capacityDeltaMarkdown } from '../report/format';
+import { topologyMermaid } from '../topology/mermaid';
+import { readTopology } from '../topology/model';
 import type { CliIo } from './io';
 
 /** Options of {@link diffCommand}. */
@@ -21,7 +25,11 @@ export interface DiffCommandOptions {
   readonly color?: boolean;
   /** Exit 1 when there are differences, like `git diff --exit-code`. @default false */
   readonly exitCode?: boolean;
-  /** With `against`: print Markdown (the default for `against`, named for scripts that say so). @default true */
+  /**
+   * With `against`: the whole pull-request summary: the field changes, and for each changed
+   * environment its capacity before and after and its topology as a Mermaid diagram.
+   * @default false - the field changes only
+   */
   readonly markdown?: boolean;
 }
 
@@ -98,9 +106,11 @@ function diffAgainst(dist: string, ref: string, only: readonly string[], options
     }
     names = names.filter((e) => only.includes(e));
   }
+  const sides = new Map<string, { old: ManifestObject[]; current: ManifestObject[] }>();
   const changes: EnvironmentChange[] = names.map((name) => {
     const old: ManifestObject[] = before.get(name) ?? [];
     const current: ManifestObject[] = now.includes(name) ? readEnvironment(dist, name) : [];
+    sides.set(name, { old, current });
     const diff = diffManifests(old, current);
     const status = !before.has(name) ? 'added' : !now.includes(name) ? 'removed' : diff.objects.length > 0 ? 'changed' : 'unchanged';
     return { name, status, diff };
@@ -115,7 +125,25 @@ function diffAgainst(dist: string, ref: string, only: readonly string[], options
     return code;
   }
   io.out(formatMarkdown(changes, ref).trimEnd());
+  if (options.markdown) {
+    for (const c of changes.filter((x) => x.status !== 'unchanged')) {
+      io.out(pullRequestExtras(c.name, sides.get(c.name)!, ref).join('\n'));
+    }
+  }
   return code;
+}
+
+/** The capacity change and the topology of one changed environment, for a pull request. */
+function pullRequestExtras(name: string, side: { old: ManifestObject[]; current: ManifestObject[] }, ref: string): string[] {
+  const before = side.old.length > 0 ? environmentCapacity(name, side.old) : undefined;
+  const after = side.current.length > 0 ? environmentCapacity(name, side.current) : undefined;
+  const delta = capacityDeltaMarkdown(before, after);
+  const lines = ['', `#### ${name}: capacity and topology`, ''];
+  lines.push(...(delta.length > 0 ? delta : [`Capacity (pods, CPU, memory, storage) is the same as at \`${ref}\`.`]));
+  if (side.current.length > 0) {
+    lines.push('', `<details><summary>Topology of ${name} after this change</summary>`, '', '```mermaid', ...topologyMermaid(readTopology(name, side.current)), '```', '', '</details>');
+  }
+  return lines;
 }
 
 /** Whether an environment's prodpath Namespace says production rules apply. */

@@ -52,7 +52,7 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
     .option('--against <ref>', 'compare with the manifests committed at this git revision (read with git show)')
     .option('--json', 'print the differences as JSON')
-    .option('--markdown', 'with --against: print Markdown for a pull-request comment (the default with --against)')
+    .option('--markdown', 'with --against: the whole pull-request summary: also each changed environment\'s capacity before and after, and its topology as a Mermaid diagram')
     .option('--exit-code', 'exit 1 when there are differences and 0 when there are none, like git diff --exit-code')
     .option('--no-color', 'never color the output (on with FORCE_COLOR; off when NO_COLOR is set or the output is not a terminal)')
     .action((environments: string[], opts: { dist: string; against?: string; json?: boolean; markdown?: boolean; exitCode?: boolean; color: boolean }) => {
