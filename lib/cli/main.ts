@@ -10,6 +10,7 @@ import { diffCommand, shouldColor } from './diff';
 import { promote } from './promote';
 import { reportCommand } from './report';
 import { graphCommand } from './graph';
+import { explainCommand } from './explain';
 import { type CliIo, STD_IO } from './io';
 
 export type { CliIo } from './io';
@@ -79,6 +80,18 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .option('--out <file>', 'write the SVG to this file (default: print it)')
     .action(async (env: string, opts: { dist: string; out?: string }) => {
       setExitCode(await graphCommand(env, { dist: opts.dist, out: opts.out }, io));
+    });
+
+  // issue 17: where a field came from
+  cli.command('explain')
+    .description('say which source set a field of a synthesized object: the construct and the file:line that created it, and the prop, environment setting or prodpath default (with its rule) that decides the field; without a pointer, a table of every field')
+    .argument('<env>', 'the environment folder')
+    .argument('<object>', 'the object as <Kind>/<name>, such as Deployment/api')
+    .argument('[pointer]', 'a JSON pointer to one field, such as /spec/replicas')
+    .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
+    .option('--app <file#export>', 'the app module, and the exported function that takes an App (default: the entry file of cdk8s.yaml\'s app command)')
+    .action((env: string, object: string, pointer: string | undefined, opts: { dist: string; app?: string }) => {
+      setExitCode(explainCommand(env, object, pointer, { dist: opts.dist, app: opts.app }, io));
     });
 
   cli.command('build')
