@@ -11,6 +11,9 @@ import { diffCommand, shouldColor } from './diff';
 import { INIT_RECIPES, initApp } from './init';
 import { promote } from './promote';
 import { StackInputError, StackNotConvergedError, waitForStack } from './stack-wait';
+import { reportCommand } from './report';
+import { graphCommand } from './graph';
+import { explainCommand } from './explain';
 import { type CliIo, STD_IO } from './io';
 
 export type { CliIo } from './io';
@@ -52,14 +55,50 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     });
 
   cli.command('diff')
-    .description('show how two environments\' manifests differ (prodpath diff staging prod), or what a change does to each environment\'s committed manifests as Markdown for a pull-request comment (prodpath diff --against origin/main), by object and field; exits 0')
+    .description('show how two environments\' manifests differ (prodpath diff staging prod), or what a change does to each environment\'s committed manifests as Markdown for a pull-request comment (prodpath diff --against origin/main), by object and field; exits 0, or with --exit-code 1 when anything differs')
     .argument('[environments...]', 'two environment folders to compare; with --against, the environments to include (default: all)')
     .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
     .option('--against <ref>', 'compare with the manifests committed at this git revision (read with git show)')
     .option('--json', 'print the differences as JSON')
-    .option('--no-color', 'never color the output (also off when NO_COLOR is set or the output is not a terminal)')
-    .action((environments: string[], opts: { dist: string; against?: string; json?: boolean; color: boolean }) => {
-      setExitCode(diffCommand(environments, { dist: opts.dist, against: opts.against, json: opts.json, color: shouldColor(opts.color) }, io));
+    .option('--markdown', 'with --against: the whole pull-request summary: also each changed environment\'s capacity before and after, and its topology as a Mermaid diagram')
+    .option('--exit-code', 'exit 1 when there are differences and 0 when there are none, like git diff --exit-code')
+    .option('--no-color', 'never color the output (on with FORCE_COLOR; off when NO_COLOR is set or the output is not a terminal)')
+    .action((environments: string[], opts: { dist: string; against?: string; json?: boolean; markdown?: boolean; exitCode?: boolean; color: boolean }) => {
+      setExitCode(diffCommand(environments, {
+        dist: opts.dist, against: opts.against, json: opts.json, markdown: opts.markdown, exitCode: opts.exitCode, color: shouldColor(opts.color),
+      }, io));
+    });
+
+  // issue 17: the capacity report
+  cli.command('report')
+    .description('what each environment asks of its cluster: CPU and memory requests and limits times pods (at the minimum and at the autoscaler\'s maximum), storage, pod counts, totals and the differences between environments, as Markdown or JSON')
+    .argument('[dist]', 'the folder `cdk8s synth` wrote', 'dist')
+    .option('--env <envs>', 'comma-separated environments to include (default: all)')
+    .option('--json', 'print JSON (CPU in millicores, memory and storage in bytes)')
+    .action((dist: string, opts: { env?: string; json?: boolean }) => {
+      setExitCode(reportCommand(dist, { json: opts.json, environments: opts.env?.split(',').map((s) => s.trim()).filter(Boolean) }, io));
+    });
+
+  // issue 17: the topology picture
+  cli.command('graph')
+    .description('draw an environment as SVG: workloads, Services, Ingress hosts, the traffic its NetworkPolicies allow (connectsTo, with ports), storage, jobs and cron tasks, external secrets; laid out by ELK')
+    .argument('<env>', 'the environment folder to draw')
+    .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
+    .option('--out <file>', 'write the SVG to this file (default: print it)')
+    .action(async (env: string, opts: { dist: string; out?: string }) => {
+      setExitCode(await graphCommand(env, { dist: opts.dist, out: opts.out }, io));
+    });
+
+  // issue 17: where a field came from
+  cli.command('explain')
+    .description('say which source set a field of a synthesized object: the construct and the file:line that created it, and the prop, environment setting or prodpath default (with its rule) that decides the field; without a pointer, a table of every field')
+    .argument('<env>', 'the environment folder')
+    .argument('<object>', 'the object as <Kind>/<name>, such as Deployment/api')
+    .argument('[pointer]', 'a JSON pointer to one field, such as /spec/replicas')
+    .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
+    .option('--app <file#export>', 'the app module, and the exported function that takes an App (default: the entry file of cdk8s.yaml\'s app command)')
+    .action((env: string, object: string, pointer: string | undefined, opts: { dist: string; app?: string }) => {
+      setExitCode(explainCommand(env, object, pointer, { dist: opts.dist, app: opts.app }, io));
     });
 
   cli.command('build')

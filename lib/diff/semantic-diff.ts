@@ -81,7 +81,19 @@ export interface DiffOptions {
    * @default false
    */
   readonly ignoreNamespace?: boolean;
+  /**
+   * Leave out what only names the environment: the Namespace's `prodpath.dev/environment` and
+   * `prodpath.dev/production` annotations, and the content-hashed name of a ConfigMap or Job whose
+   * content is otherwise equal (a migration Job whose hash covers its namespace), with every
+   * reference to that name. Comparing two environments, these differ by design.
+   * @default false
+   */
+  readonly ignoreEnvironmentIdentity?: boolean;
 }
+
+/** The Namespace annotations that name the environment rather than describe it. */
+export const ENVIRONMENT_IDENTITY_ANNOTATIONS: readonly string[] = ['prodpath.dev/environment', 'prodpath.dev/production'];
+const IDENTITY_POINTERS = new Set(ENVIRONMENT_IDENTITY_ANNOTATIONS.map((a) => `/metadata/annotations/${escapePointer(a)}`));
 
 /** The annotation that marks the Namespace object of an environment (written by prodpath). */
 const ENVIRONMENT_ANNOTATION = 'prodpath.dev/environment';
@@ -197,9 +209,28 @@ export function diffManifests(from: readonly ManifestObject[], to: readonly Mani
     const ky = sortKey(y, (a.get(y) ?? b.get(y))!);
     return kx < ky ? -1 : kx > ky ? 1 : 0;
   });
+  const pairs: Array<{ key: string; oa?: ManifestObject; ob?: ManifestObject; changes: FieldChange[] }> = [];
   for (const key of keys) {
     const oa = a.get(key);
     const ob = b.get(key);
+    const changes = oa === undefined || ob === undefined ? [] : diffValues(oa.object, ob.object, {
+      ...ctx,
+      nsFrom: namespaceOf(oa.object),
+      nsTo: namespaceOf(ob.object),
+    }).filter((c) => !(options.ignoreNamespace && c.derivedFrom === 'namespace'))
+      .filter((c) => !(options.ignoreEnvironmentIdentity && oa.object?.kind === 'Namespace' && IDENTITY_POINTERS.has(c.pointer)));
+    pairs.push({ key, oa, ob, changes });
+  }
+  // Content-hashed objects equal but for their name: the two names stand for the same thing.
+  const sameContent = new Set<string>();
+  if (options.ignoreEnvironmentIdentity) {
+    for (const p of pairs) {
+      if (p.oa && p.ob && HASHED_KINDS.has(String(p.oa.object?.kind)) && p.changes.every((c) => c.derivedFrom !== undefined)) {
+        sameContent.add(`${p.oa.object?.metadata?.name}\u0000${p.ob.object?.metadata?.name}`);
+      }
+    }
+  }
+  for (const { key, oa, ob, changes: all } of pairs) {
     const base = { key, kind: String((oa ?? ob)!.object?.kind ?? ''), source: (oa ?? ob)!.source ?? '' };
     if (oa === undefined) {
       objects.push({ ...base, status: 'added', toName: ob!.object?.metadata?.name, to: ob, changes: [] });
@@ -209,11 +240,7 @@ export function diffManifests(from: readonly ManifestObject[], to: readonly Mani
       objects.push({ ...base, status: 'removed', fromName: oa.object?.metadata?.name, from: oa, changes: [] });
       continue;
     }
-    const changes = diffValues(oa.object, ob.object, {
-      ...ctx,
-      nsFrom: namespaceOf(oa.object),
-      nsTo: namespaceOf(ob.object),
-    }).filter((c) => !(options.ignoreNamespace && c.derivedFrom === 'namespace'));
+    const changes = all.filter((c) => !(c.derivedFrom === 'content-hashed-name' && sameContent.has(`${c.from}\u0000${c.to}`)));
     if (changes.length === 0) {
       unchanged += 1;
       continue;

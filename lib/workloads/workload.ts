@@ -17,6 +17,7 @@ import { ImageSource } from './external-image';
 import type { MigrationJob } from './migration-job';
 import { recommendedLabels, selectorLabels, WorkloadComponent } from './labels';
 import { ResolvedResources, resolveResources, Resources } from './resources';
+import { recordCreation } from '../explain/creation-site';
 import { SecretRef } from './secret-ref';
 
 /** A workload of an environment: something that runs pods, selected by stable labels. */
@@ -263,6 +264,8 @@ export abstract class Workload extends Construct implements IWorkload {
   protected constructor(scope: Construct, id: string, props: WorkloadProps, options: WorkloadOptions) {
     super(scope, checkConstructId(scope, id, 'workload'));
     Object.defineProperty(this, WORKLOAD_SYMBOL, { value: true });
+    // issue 17: where the user created the workload, and which props they gave, for `prodpath explain`.
+    recordCreation(this, props);
     this.environment = Environment.of(this);
     const env = this.environment;
     this.name = checkWorkloadName(this, 'name', props.name ?? id, options.kind, [...commonDerivedNames(env), ...(options.derivedNames ?? [])]);

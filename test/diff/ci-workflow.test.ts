@@ -24,7 +24,8 @@ describe('the example GitHub Actions workflow', () => {
   test('posts the per-environment Markdown summary on pull requests', () => {
     const diff = WORKFLOW.jobs.manifests.steps.find((s: { run?: string }) => /prodpath diff --against/.test(s.run ?? ''));
     expect(diff.if).toBe("github.event_name == 'pull_request'");
-    expect(diff.run).toContain('npx prodpath diff --against "origin/${BASE_REF}" > prodpath-diff.md');
+    // The whole summary: field changes, capacity before and after, topology of changed environments.
+    expect(diff.run).toContain('npx prodpath diff --against "origin/${BASE_REF}" --markdown > prodpath-diff.md');
     expect(runs('manifests').some((r) => r.includes('gh pr comment') && r.includes('--body-file prodpath-diff.md'))).toBe(true);
   });
 

@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, ImageRecipe, Pipeline, WebService } from '../../lib';
+import { App, ImageRecipe, MigrationJob, Pipeline, WebService } from '../../lib';
 import { diffCommand, shouldColor } from '../../lib/cli/diff';
 import { run } from '../../lib/cli/main';
 import { tempDir } from '../support/synth';
-import { fourEnvironmentApp, SOURCE } from '../parity/support';
+import { fourEnvironmentApp, SOURCE, standardWorkloads } from '../parity/support';
 
 async function cli(args: string[]) {
   const out: string[] = [];
@@ -40,6 +40,7 @@ describe('prodpath diff <envA> <envB>', () => {
     expect(r.err).toBe('');
     expect(r.out.split('\n')).toEqual([
       `prodpath diff: dev → prod in ${DIST} (namespaces shop-dev → shop; differences that only follow from the namespace are left out)`,
+      'prod is production and dev is not: production adds disruption budgets and spreads pods across nodes',
       '~ ConfigMap api-config-9989538786 → api-config-3e8331a1ad',
       '    ~ /data/LOG_LEVEL: "debug" → "info"',
       '    ~ /metadata/name: "api-config-9989538786" → "api-config-3e8331a1ad" (new content hash)',
@@ -50,11 +51,8 @@ describe('prodpath diff <envA> <envB>', () => {
       '~ Ingress api',
       '    ~ /spec/rules/0/host: "api.dev.example.com" → "api.example.com"',
       '    ~ /spec/tls/0/hosts: ["api.dev.example.com"] → ["api.example.com"]',
-      '~ Namespace shop-dev → shop',
-      '    ~ /metadata/annotations/prodpath.dev~1environment: "dev" → "prod"',
-      '    ~ /metadata/annotations/prodpath.dev~1production: "false" → "true"',
       '+ PodDisruptionBudget api',
-      '1 object(s) only in prod, 0 only in dev, 4 changed, 2 the same',
+      '1 object(s) only in prod, 0 only in dev, 3 changed, 3 the same',
     ]);
   });
 
@@ -80,18 +78,79 @@ describe('prodpath diff <envA> <envB>', () => {
       'Ingress /spec/ingressClassName',
       'Ingress /spec/rules/0/host',
       'Ingress /spec/tls/0/hosts',
-      'Namespace /metadata/annotations/prodpath.dev~1environment',
       'NetworkPolicy /spec/ingress/0/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name',
       'StatefulSet /spec/volumeClaimTemplates/0/spec/resources/requests/storage',
       'StatefulSet /spec/volumeClaimTemplates/0/spec/storageClassName',
     ]);
   });
 
+  describe('on a four-environment app with different replicas, hosts, storage and autoscaling', () => {
+    let four: string;
+    beforeAll(() => {
+      four = path.join(tempDir(), 'dist');
+      const { app } = fourEnvironmentApp((env, image) => {
+        const { db } = standardWorkloads(env, image);
+        new MigrationJob(env, 'migrate', { image, command: ['node', 'migrate.js'], waitCommand: ['node', 'migrate.js', '--wait'], connectsTo: [db] });
+      }, { app: new App({ outdir: four, printSummary: false }) });
+      app.synth();
+    });
+
+    test('names exactly the declared differences between staging and a production cluster, nothing that only names the environment', async () => {
+      const r = await cli(['diff', 'staging', 'prod-us', '--dist', four, '--json']);
+      const report = JSON.parse(r.out);
+      const lines = report.objects.flatMap((o: any) => (o.status === 'changed'
+        ? o.changes.map((c: any) => `${o.kind} ${o.toName} ${c.op} ${c.pointer}${c.derivedFrom ? ` (${c.derivedFrom})` : ''}`)
+        : [`${o.kind} ${o.toName ?? o.fromName} ${o.status}`]));
+      expect(lines).toEqual([
+        'ConfigMap api-config-03f830ea6e changed /data/REGION',
+        'ConfigMap api-config-03f830ea6e changed /metadata/name (content-hashed-name)',
+        'Deployment api removed /spec/replicas',
+        'Deployment api changed /spec/template/spec/containers/0/envFrom/0/configMapRef/name (content-hashed-name)',
+        'Deployment api changed /spec/template/spec/containers/0/resources/limits/memory',
+        'Deployment api changed /spec/template/spec/containers/0/resources/requests/cpu',
+        'Deployment api changed /spec/template/spec/containers/0/resources/requests/memory',
+        'Deployment mailer removed /spec/replicas',
+        'ExternalSecret db-password changed /spec/data/0/remoteRef/key',
+        'ExternalSecret db-password changed /spec/secretStoreRef/name',
+        'HorizontalPodAutoscaler api added',
+        'HorizontalPodAutoscaler mailer added',
+        'Ingress api added /spec/ingressClassName',
+        'Ingress api changed /spec/rules/0/host',
+        'Ingress api changed /spec/tls/0/hosts',
+        'NetworkPolicy api changed /spec/ingress/0/from/0/namespaceSelector/matchLabels/kubernetes.io~1metadata.name',
+        'PodDisruptionBudget db added',
+        'StatefulSet db added /spec/template/spec/topologySpreadConstraints',
+        'StatefulSet db changed /spec/volumeClaimTemplates/0/spec/resources/requests/storage',
+        'StatefulSet db added /spec/volumeClaimTemplates/0/spec/storageClassName',
+      ]);
+      expect(report.summary).toEqual({ added: 3, removed: 0, changed: 7, unchanged: expect.any(Number) });
+    });
+
+    test('matches a migration Job whose content-hashed name differs only because its namespace does: no change', async () => {
+      const names = ['staging', 'prod-us'].map((e) => fs.readFileSync(path.join(four, e, 'web.k8s.yaml'), 'utf8').match(/name: (migrate-[0-9a-f]{10})/)![1]);
+      expect(names[0]).not.toBe(names[1]);
+      const r = await cli(['diff', 'staging', 'prod-us', '--dist', four]);
+      expect(r.out).not.toMatch(/Job migrate/);
+      expect(r.out).not.toMatch(/Namespace/);
+    });
+
+    test('exits 1 with --exit-code when environments differ, and 0 when they are the same', async () => {
+      expect((await cli(['diff', 'staging', 'prod-us', '--dist', four, '--exit-code'])).code).toBe(1);
+      expect((await cli(['diff', 'staging', 'prod-us', '--dist', four])).code).toBe(0);
+      const same = path.join(tempDir(), 'dist');
+      fs.cpSync(four, same, { recursive: true });
+      fs.cpSync(path.join(same, 'staging'), path.join(same, 'copy'), { recursive: true });
+      const r = await cli(['diff', 'staging', 'copy', '--dist', same, '--exit-code']);
+      expect(r.out).toMatch(/0 object\(s\) only in copy, 0 only in staging, 0 changed, \d+ the same$/);
+      expect(r.code).toBe(0);
+    });
+  });
+
   test('prints JSON with --json: a summary and every object\'s changes', async () => {
     const r = await cli(['diff', 'dev', 'prod', '--dist', DIST, '--json']);
     expect(r.code).toBe(0);
     const report = JSON.parse(r.out);
-    expect(report).toMatchObject({ from: 'dev', to: 'prod', summary: { added: 1, removed: 0, changed: 4, unchanged: 2 } });
+    expect(report).toMatchObject({ from: 'dev', to: 'prod', summary: { added: 1, removed: 0, changed: 3, unchanged: 3 } });
     expect(report.objects.find((o: any) => o.kind === 'Deployment')).toEqual({
       status: 'changed', kind: 'Deployment', fromName: 'api', toName: 'api', source: 'shop.k8s.yaml',
       changes: expect.arrayContaining([{ pointer: '/spec/replicas', op: 'changed', from: 1, to: 3 }]),
@@ -128,6 +187,26 @@ describe('prodpath diff <envA> <envB>', () => {
     expect(shouldColor(false, {}, true)).toBe(false);
     expect(shouldColor(true, { NO_COLOR: '1' }, true)).toBe(false);
     expect(shouldColor(true, { NO_COLOR: '' }, true)).toBe(true);
+  });
+
+  test('colors with FORCE_COLOR even off a terminal (CI logs), unless it is 0 or false or --no-color is given', async () => {
+    expect(shouldColor(true, { FORCE_COLOR: '1' }, false)).toBe(true);
+    expect(shouldColor(true, { FORCE_COLOR: '' }, undefined)).toBe(true);
+    expect(shouldColor(true, { FORCE_COLOR: '1', NO_COLOR: '1' }, false)).toBe(true);
+    expect(shouldColor(true, { FORCE_COLOR: '0' }, true)).toBe(false);
+    expect(shouldColor(true, { FORCE_COLOR: 'false' }, true)).toBe(false);
+    expect(shouldColor(false, { FORCE_COLOR: '1' }, true)).toBe(false);
+    const before = process.env.FORCE_COLOR;
+    process.env.FORCE_COLOR = '1';
+    try {
+      expect((await cli(['diff', 'dev', 'prod', '--dist', DIST])).out).toContain(`${ESC}32m+ PodDisruptionBudget api${ESC}0m`);
+    } finally {
+      if (before === undefined) {
+        delete process.env.FORCE_COLOR;
+      } else {
+        process.env.FORCE_COLOR = before;
+      }
+    }
   });
 
   test('fails when only one environment is given', async () => {

@@ -36,7 +36,7 @@ export interface Tweaks {
 }
 
 /** The standard workloads of one environment. */
-export function standardWorkloads(env: Environment<ClusterSettings>, image: Image, tweaks: Tweaks = {}): { api: WebService; mailer: Worker } {
+export function standardWorkloads(env: Environment<ClusterSettings>, image: Image, tweaks: Tweaks = {}): { api: WebService; mailer: Worker; db: Postgres } {
   const db = new Postgres(env, 'db', {
     storage: env.settings.dbStorage,
     password: SecretRef.external(`web/${env.name}/db-password`, { secretName: 'db-password', key: 'password' }),
@@ -56,7 +56,7 @@ export function standardWorkloads(env: Environment<ClusterSettings>, image: Imag
     connectsTo: [db],
   });
   new CronTask(env, 'cleanup', { image, schedule: '0 3 * * *', command: ['node', 'cleanup.js'], connectsTo: [db] });
-  return { api, mailer };
+  return { api, mailer, db };
 }
 
 /**
