@@ -103,7 +103,9 @@ export function renderMain(plan: AppPlan, composeFile: string, appRoot: string):
     }
   }
   out += ' */\n';
-  out += 'import * as path from \'path\';\n';
+  if (appRoot !== '.') {
+    out += 'import * as path from \'path\';\n';
+  }
   out += `import {\n${wrap(imports.join(', '), 98, '  ', '  ').join('\n')},\n} from 'prodpath';\n\n`;
   out += '/** The settings every environment gives. */\n';
   out += `interface ${settings} extends EnvironmentSettings {\n  /** The public domain the environment is served under. */\n  readonly domain: string;\n}\n\n`;
