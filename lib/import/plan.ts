@@ -297,10 +297,10 @@ export function planApp(project: ComposeProject, appName: string): AppPlan {
   const imageOf = new Map<string, ImagePlan>();
   const imageStart = new Map<string, readonly string[] | undefined>();
   const builders = project.services.filter((x) => x.build !== undefined)
-    .map((x, i) => ({ x, i, rank: (oneOff.has(x.name) ? 2 : 0) + (x.ports.length + x.expose.length > 0 ? 0 : 1) }))
+    .map((x, i) => ({ x, i, rank: (x.raw.profiles !== undefined ? 4 : 0) + (oneOff.has(x.name) ? 2 : 0) + (x.ports.length + x.expose.length > 0 ? 0 : 1) }))
     .sort((a, b) => a.rank - b.rank || a.i - b.i).map((e) => e.x);
   for (const s of builders) {
-    const key = `${s.build!.context}\0${s.build!.dockerfile ?? 'Dockerfile'}`;
+    const key = JSON.stringify([s.build!.context, s.build!.dockerfile ?? 'Dockerfile', s.build!.args]);
     const existing = images.find((i) => (i as any)._key === key);
     if (existing) {
       imageOf.set(s.name, existing);
@@ -437,7 +437,7 @@ export function planApp(project: ComposeProject, appName: string): AppPlan {
       props.resources = resourcesOf(s);
       checkVolume(ctx, s, k!.mountPath);
       exemptions.push(varName);
-      workloads.push({ varName, service: s.name, kind, props, comments, uses });
+      workloads.push({ varName, service: s.name, kind, props: ordered(props), comments, uses });
       continue;
     }
 
@@ -496,7 +496,7 @@ export function planApp(project: ComposeProject, appName: string): AppPlan {
     }
     if (connectsTo.length > 0) props.connectsTo = { code: `[${connectsTo.join(', ')}]` };
     if (waitFor.length > 0) props.waitFor = { code: `[${waitFor.join(', ')}]` };
-    workloads.push({ varName, service: s.name, kind, props, comments, uses });
+    workloads.push({ varName, service: s.name, kind, props: ordered(props), comments, uses });
   }
 
   ctx.notCarried.sort((a, b) => (a.service < b.service ? -1 : a.service > b.service ? 1 : 0));
@@ -512,6 +512,15 @@ export function planApp(project: ComposeProject, appName: string): AppPlan {
     devSecrets: [...ctx.devSecrets].sort(),
     exemptions,
   };
+}
+
+/** The order props are printed in: what runs, where it listens, its checks, then settings and edges. */
+const PROP_ORDER = ['image', 'port', 'host', 'command', 'waitCommand', 'storage', 'password', 'user', 'database', 'health', 'readinessCommand',
+  'config', 'secrets', 'resources', 'replicas', 'connectsTo', 'waitFor'];
+
+function ordered(props: Record<string, Code>): Record<string, Code> {
+  const rank = (k: string) => (PROP_ORDER.includes(k) ? PROP_ORDER.indexOf(k) : PROP_ORDER.length);
+  return Object.fromEntries(Object.entries(props).sort(([a], [b]) => rank(a) - rank(b)));
 }
 
 function checkVolume(ctx: Ctx, s: ComposeServiceSpec, defaultPath: string): string {

@@ -7,7 +7,9 @@
  * Redis has no image in the private store: the test makes `localhost/redis:7-bookworm` from
  * Debian bookworm's redis-server 7.0 (see ensureRedisStandin), about 20 s the first time.
  * podman-compose ignores depends_on conditions and runs no scheduled health checks, so the test
- * waits for health itself (`podman healthcheck run`), with bounded waits.
+ * waits for health itself (`podman healthcheck run`), with bounded waits. podman-compose 1.0.3 also
+ * mangles a `CMD` health check whose arguments hold spaces (`sh -c "test -f x"`): the fixtures'
+ * checks have none.
  */
 import * as fs from 'fs';
 import * as net from 'net';
@@ -176,7 +178,12 @@ maybe('imported Compose apps come up under podman-compose from their generated d
       const inspect = JSON.parse(podman(['inspect', run.container('ticker')]).stdout)[0];
       expect(inspect.Config.User).toBe('10001:10001');
       expect(inspect.HostConfig.ReadonlyRootfs).toBe(true);
+    });
+
+    test('the proxy, privileged in the Compose file, runs unprivileged with no capabilities', () => {
+      const inspect = JSON.parse(podman(['inspect', run.container('proxy')]).stdout)[0];
       expect(inspect.HostConfig.Privileged).toBe(false);
+      expect(inspect.EffectiveCaps ?? []).toEqual([]);
     });
   });
 });
