@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ComposeProject, ComposeServiceSpec, ImportError } from './compose-read';
 import { importDockerfile, ImportedDockerfile } from './dockerfile-import';
-import { isSecretValue } from './secrets';
+import { isSecretValue, secretInCommand } from './secrets';
 
 /** A Compose setting that is not carried over: where, what and why. */
 export interface NotCarried {
@@ -220,8 +220,21 @@ function splitEnvironment(ctx: Ctx, s: ComposeServiceSpec, provided: ReadonlySet
   return { config, secrets, comments };
 }
 
+/** Compose service keys prodpath carries over. */
+const MAPPED = new Set(['image', 'build', 'command', 'entrypoint', 'environment', 'env_file', 'ports', 'expose', 'volumes', 'depends_on',
+  'healthcheck', 'deploy', 'scale', 'cpus', 'mem_limit', 'mem_reservation', 'profiles', 'secrets']);
+const MAPPED_DEPLOY = new Set(['replicas', 'resources']);
+
 function flagKeys(ctx: Ctx, s: ComposeServiceSpec): void {
+  for (const key of Object.keys(s.raw.deploy ?? {}).sort()) {
+    if (!MAPPED_DEPLOY.has(key)) {
+      ctx.notCarried.push({ service: s.name, key: `deploy.${key}`, why: 'ignored: prodpath sets rollout, restart and placement itself (rollout, topology spread, disruption budgets)' });
+    }
+  }
   for (const key of Object.keys(s.raw).sort()) {
+    if (!MAPPED.has(key) && !(key in FLAGGED) && !(key in IGNORED)) {
+      ctx.notCarried.push({ service: s.name, key, why: 'no prodpath equivalent; not carried over' });
+    }
     if (key in FLAGGED) {
       if ((key === 'privileged' || key === 'init') && s.raw[key] !== true) {
         continue;
@@ -370,6 +383,15 @@ export function planApp(project: ComposeProject, appName: string): AppPlan {
     }
     uses.push(...connectsTo, ...waitFor);
 
+    for (const [field, args] of [['command', s.command], ['entrypoint', s.entrypoint]] as const) {
+      const hit = args === undefined ? undefined : secretInCommand(args);
+      if (hit !== undefined) {
+        throw new ImportError(`services.${s.name}.${field}`, `${hit} carries a secret value on the command line, which would be written in plain text`,
+          'read it from an environment variable in the Compose file (set from a secret), then import again');
+      }
+    }
+    const secretFiles = secretFilesOf(ctx, s);
+
     // The image.
     let externalImage: Code | undefined;
     if (image !== undefined) {
@@ -490,6 +512,7 @@ export function planApp(project: ComposeProject, appName: string): AppPlan {
     }
     if (Object.keys(config).length > 0) props.config = config;
     if (Object.keys(secrets).length > 0) props.secrets = secrets;
+    if (secretFiles !== undefined) props.secretFiles = secretFiles;
     if (kind !== 'MigrationJob') props.resources = resourcesOf(s);
     if (s.replicas !== undefined && s.replicas !== 1 && (kind === 'WebService' || kind === 'Worker')) {
       props.replicas = { code: `env.is('dev') ? 1 : ${s.replicas}` };
@@ -514,9 +537,27 @@ export function planApp(project: ComposeProject, appName: string): AppPlan {
   };
 }
 
+/** Compose `secrets:` of a service: files under /run/secrets, as secretFiles by reference. */
+function secretFilesOf(ctx: Ctx, s: ComposeServiceSpec): Record<string, Code> | undefined {
+  const list = (s.raw.secrets ?? []) as (string | { source: string; target?: string })[];
+  if (list.length === 0) {
+    return undefined;
+  }
+  const out: Record<string, Code> = {};
+  for (const entry of list) {
+    const source = typeof entry === 'string' ? entry : entry.source;
+    const target = (typeof entry === 'string' ? undefined : entry.target) ?? source;
+    const file = target.startsWith('/') ? target : `/run/secrets/${target}`;
+    const name = sanitizeName(source);
+    out[file] = { code: `SecretRef.fromSecretName(${q(name)}, 'value')` };
+    ctx.todos.push(`${s.name}: the Compose secret ${source} is mounted at ${file} from the Secret ${name}: create it in each namespace, and put the dev value in .secrets/dev/${name}/value`);
+  }
+  return out;
+}
+
 /** The order props are printed in: what runs, where it listens, its checks, then settings and edges. */
 const PROP_ORDER = ['image', 'port', 'host', 'command', 'waitCommand', 'storage', 'password', 'user', 'database', 'health', 'readinessCommand',
-  'config', 'secrets', 'resources', 'replicas', 'connectsTo', 'waitFor'];
+  'config', 'secrets', 'secretFiles', 'resources', 'replicas', 'connectsTo', 'waitFor'];
 
 function ordered(props: Record<string, Code>): Record<string, Code> {
   const rank = (k: string) => (PROP_ORDER.includes(k) ? PROP_ORDER.indexOf(k) : PROP_ORDER.length);

@@ -9,7 +9,7 @@ import { ImportError, readComposeFile } from '../../lib/import/compose-read';
 import { importCompose } from '../../lib/import/import-compose';
 import { interpolate } from '../../lib/import/interpolate';
 import { tempDir } from '../support/synth';
-import { copyFixture } from './support';
+import { copyFixture, synthGenerated } from './support';
 
 /** Writes a compose.yaml (and more files) into a new folder; returns the Compose file's path. */
 function composeFile(text: string, files: Record<string, string> = {}): string {
@@ -205,5 +205,42 @@ describe('bad input: a clear message, and nothing written', () => {
     expect(code).toBe(1);
     expect(err.join('\n')).toMatch(/^prodpath import: services\.My_Api: "My_Api" cannot be a Kubernetes name .*Fix: rename the service to "my-api".*\nNothing was written\.$/s);
     expect(fs.readdirSync(path.dirname(file))).toEqual(['compose.yaml']);
+  });
+});
+
+describe('secrets outside environment', () => {
+  test('fails when a command carries a secret value, naming the service and the flag', () => {
+    const file = composeFile('services:\n  cache:\n    image: redis:7-bookworm\n    command: redis-server --requirepass s3cret-value\n');
+    const e = refusal(() => importCompose({ file }));
+    expect(e.where).toBe('services.cache.command');
+    expect(e.problem).toContain('requirepass');
+    expect(e.message).not.toContain('s3cret-value');
+    expect(fs.existsSync(path.join(path.dirname(file), 'main.ts'))).toBe(false);
+  });
+
+  test('Compose secrets become secretFiles by reference, at the same path', () => {
+    const file = composeFile([
+      'services:',
+      '  api:',
+      '    image: nginx:1.27',
+      '    ports: ["8080:80"]',
+      '    secrets: [db_password, { source: api_key, target: /etc/api/key }]',
+      'secrets:',
+      '  db_password: { file: ./db_password.txt }',
+      '  api_key: { file: ./api_key.txt }',
+    ].join('\n'));
+    const r = importCompose({ file });
+    expect(r.plan.workloads[0].props.secretFiles).toEqual({
+      '/run/secrets/db_password': { code: 'SecretRef.fromSecretName(\'db-password\', \'value\')' },
+      '/etc/api/key': { code: 'SecretRef.fromSecretName(\'api-key\', \'value\')' },
+    });
+    const app = synthGenerated(path.dirname(file), false);
+    expect(app.warnings.map((w) => w.message)).toEqual([]);
+  });
+
+  test('keys prodpath has no mapping for are listed, not dropped silently', () => {
+    const file = composeFile('services:\n  api:\n    image: nginx:1.27\n    ports: ["8080:80"]\n    oom_score_adj: 100\n    deploy:\n      placement:\n        constraints: [node.role==manager]\n');
+    const keys = importCompose({ file }).plan.notCarried.map((n) => n.key);
+    expect(keys).toEqual(expect.arrayContaining(['oom_score_adj', 'deploy.placement']));
   });
 });
