@@ -189,10 +189,33 @@ interface Ctx {
   readonly notCarried: NotCarried[];
   readonly todos: string[];
   readonly devSecrets: Set<string>;
+  /** Variables that hold the same secret value in several services: they share one Secret. */
+  readonly shared: ReadonlySet<string>;
 }
 
-function secretRef(ctx: Ctx, service: string, variable: string): Code {
-  const name = `${service}-${variable.toLowerCase().replace(/_/g, '-')}`.replace(/-+/g, '-');
+/** Secret variables set to one value in two or more services (a shared DATABASE_URL). */
+function sharedSecrets(project: ComposeProject): Set<string> {
+  const values = new Map<string, Set<string>>();
+  const count = new Map<string, number>();
+  for (const s of project.services) {
+    for (const [k, v] of Object.entries(s.environment)) {
+      if (isSecretValue(k, v)) {
+        values.set(k, (values.get(k) ?? new Set()).add(v));
+        count.set(k, (count.get(k) ?? 0) + 1);
+      }
+    }
+  }
+  return new Set([...values].filter(([k, vs]) => vs.size === 1 && count.get(k)! > 1).map(([k]) => k));
+}
+
+/** The Secret a variable is read from: `<service>-<variable>`, or `<variable>` when services share the value. */
+function secretName(ctx: Ctx, service: string, variable: string, shareable = true): string {
+  const base = variable.toLowerCase().replace(/_/g, '-');
+  return (shareable && ctx.shared.has(variable) ? base : `${service}-${base}`).replace(/-+/g, '-');
+}
+
+function secretRef(ctx: Ctx, service: string, variable: string, shareable = true): Code {
+  const name = secretName(ctx, service, variable, shareable);
   ctx.devSecrets.add(`${name.toUpperCase().replace(/-/g, '_')}_VALUE`);
   return { code: `SecretRef.fromSecretName(${q(name)}, 'value')` };
 }
@@ -212,7 +235,7 @@ function splitEnvironment(ctx: Ctx, s: ComposeServiceSpec, provided: ReadonlySet
     }
     if (isSecretValue(k, v)) {
       secrets[k] = secretRef(ctx, s.name, k);
-      ctx.todos.push(`${s.name}: ${k} looked secret, so it is a SecretRef: create the Secret in each namespace (or use SecretRef.external), and put the dev value in .secrets/dev/secrets.env`);
+      ctx.todos.push(`${s.name}: ${k} looked secret, so it is read from the Secret ${secretName(ctx, s.name, k)}: create it in each namespace (or use SecretRef.external), and put the dev value in .secrets/dev/secrets.env`);
     } else {
       config[k] = v;
     }
@@ -283,7 +306,7 @@ function resourcesOf(s: ComposeServiceSpec): Code {
 
 /** Plans the app. Throws {@link ImportError} for what cannot be imported. */
 export function planApp(project: ComposeProject, appName: string): AppPlan {
-  const ctx: Ctx = { project, notCarried: [], todos: [], devSecrets: new Set() };
+  const ctx: Ctx = { project, notCarried: [], todos: [], devSecrets: new Set(), shared: sharedSecrets(project) };
 
   for (const s of project.services) {
     if (!NAME.test(s.name)) {
@@ -437,11 +460,11 @@ export function planApp(project: ComposeProject, appName: string): AppPlan {
       const reserved = new Set(['POSTGRES_PASSWORD', 'POSTGRES_USER', 'POSTGRES_DB', 'PGDATA']);
       const pass = s.environment.POSTGRES_PASSWORD;
       props.storage = { code: 'env.production ? \'10Gi\' : \'1Gi\'' };
-      props.password = secretRef(ctx, s.name, 'POSTGRES_PASSWORD');
+      props.password = secretRef(ctx, s.name, 'POSTGRES_PASSWORD', false);
       if (pass === undefined) {
         ctx.todos.push(`${s.name}: the Compose file gave Postgres no POSTGRES_PASSWORD; prodpath reads it from the Secret ${s.name}-postgres-password`);
       } else {
-        ctx.todos.push(`${s.name}: POSTGRES_PASSWORD is a SecretRef: create the Secret in each namespace, and put the dev value in .secrets/dev/secrets.env`);
+        ctx.todos.push(`${s.name}: POSTGRES_PASSWORD is read from the Secret ${s.name}-postgres-password: create it in each namespace, and put the dev value in .secrets/dev/secrets.env`);
       }
       const ident = /^[a-z_][a-z0-9_]{0,62}$/;
       const user = s.environment.POSTGRES_USER;

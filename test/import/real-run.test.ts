@@ -107,9 +107,8 @@ maybe('imported Compose apps come up under podman-compose from their generated d
     beforeAll(async () => {
       port = await freePort();
       run = await bringUp('node-shop', { WEB_PORT: String(port) }, {
+        DATABASE_URL_VALUE: 'postgres://app:devpass@db:5432/app',
         DB_POSTGRES_PASSWORD_VALUE: 'devpass',
-        MIGRATE_DATABASE_URL_VALUE: 'postgres://app:devpass@db:5432/app',
-        WEB_DATABASE_URL_VALUE: 'postgres://app:devpass@db:5432/app',
         WEB_SESSION_SECRET_VALUE: 'dev-session-secret',
       }, ['db', 'cache', 'web']);
     }, 900_000);
