@@ -208,6 +208,25 @@ describe('bad input: a clear message, and nothing written', () => {
   });
 });
 
+describe('recipes by build folder', () => {
+  test('go.mod gives the Go recipe, and the generated app synthesizes with no warnings', () => {
+    const file = composeFile('services:\n  api:\n    build: ./api\n    ports: ["8080:8080"]\n', {
+      'api/go.mod': 'module example.com/api\n\ngo 1.23\n',
+      'api/main.go': 'package main\n\nfunc main() {}\n',
+    });
+    const r = importCompose({ file });
+    expect(r.plan.images.map((i) => i.recipe)).toEqual(['go']);
+    expect(synthGenerated(path.dirname(file), false).warnings).toEqual([]);
+  });
+
+  test('fails when a build folder has no Dockerfile and no project prodpath recognizes', () => {
+    const file = composeFile('services:\n  api:\n    build: ./api\n', { 'api/run.sh': 'echo hi\n' });
+    const e = refusal(() => importCompose({ file }));
+    expect(e.where).toBe('services.api.build');
+    expect(e.fix).toContain('add the Dockerfile');
+  });
+});
+
 describe('secrets outside environment', () => {
   test('fails when a command carries a secret value, naming the service and the flag', () => {
     const file = composeFile('services:\n  cache:\n    image: redis:7-bookworm\n    command: redis-server --requirepass s3cret-value\n');
