@@ -507,6 +507,9 @@ export function planApp(project: ComposeProject, appName: string): AppPlan {
         comments.push('TODO: the Compose file has no HTTP health check; prodpath probes GET /healthz');
         ctx.todos.push(`${s.name}: no HTTP health check in the Compose file; the service is probed with GET /healthz`);
       }
+      if (image === undefined && project.services.some((o) => o.dependsOn[s.name] !== undefined)) {
+        ctx.todos.push(`${s.name}: Compose cannot run an HTTP check of an image prodpath does not build, so synth warns (compose-no-equivalent) and its clients wait only until it has started`);
+      }
       volumesNotCarried(ctx, s);
     } else if (kind === 'Worker') {
       props.image ??= externalImage;

@@ -263,3 +263,23 @@ describe('secrets outside environment', () => {
     expect(keys).toEqual(expect.arrayContaining(['oom_score_adj', 'deploy.placement']));
   });
 });
+
+describe('warnings the generated app declares', () => {
+  test('an external web service others depend on: the one synth warning is a declared TODO', () => {
+    const file = composeFile([
+      'services:',
+      '  search:',
+      '    image: nginx:1.27',
+      '    expose: ["8080"]',
+      '  api:',
+      '    image: busybox:1.36',
+      '    ports: ["8081:8081"]',
+      '    depends_on: [search]',
+    ].join('\n'));
+    const r = importCompose({ file });
+    const warnings = synthGenerated(path.dirname(file), false).warnings;
+    expect(warnings.map((w) => `${w.rule.id} ${(w.constructPath ?? '').split('/').pop()}`)).toEqual(['compose-no-equivalent search']);
+    expect(r.plan.todos.some((t) => t.startsWith('search: Compose cannot run an HTTP check'))).toBe(true);
+    expect(r.source).toContain('compose-no-equivalent');
+  });
+});
