@@ -125,7 +125,7 @@ const NAME = /^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
 /** The name prodpath would use for a Compose service name it cannot take as is. */
 export function sanitizeName(name: string): string {
-  const s = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^(?=[^a-z])/, 'svc-').replace(/-+/g, '-').slice(0, 63).replace(/-+$/, '');
+  const s = name.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^(?=[^a-z])/, 'svc-').slice(0, 63).replace(/-+$/, '');
   return s === '' ? 'app' : s;
 }
 
