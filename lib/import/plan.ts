@@ -503,9 +503,9 @@ export function planApp(project: ComposeProject, appName: string): AppPlan {
       const httpPath = httpPathOf(health) ?? (image !== undefined ? (image.options.healthCheck as any)?.path : undefined);
       if (httpPath !== undefined) {
         props.health = { path: httpPath };
-      } else if (image === undefined) {
+      } else if (image === undefined || image.recipe !== 'staticSite') {
         comments.push('TODO: the Compose file has no HTTP health check; prodpath probes GET /healthz');
-        ctx.todos.push(`${s.name}: no HTTP health check in the Compose file; the service is probed with GET /healthz`);
+        ctx.todos.push(`${s.name}: no HTTP health check in the Compose file; the service is probed with GET /healthz: make the app answer it, or set health.path`);
       }
       if (image === undefined && project.services.some((o) => o.dependsOn[s.name] !== undefined)) {
         ctx.todos.push(`${s.name}: Compose cannot run an HTTP check of an image prodpath does not build, so synth warns (compose-no-equivalent) and its clients wait only until it has started`);
