@@ -9,6 +9,7 @@ import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
 import { diffCommand, shouldColor } from './diff';
 import { INIT_RECIPES, initApp } from './init';
+import { importCommand } from './import';
 import { promote } from './promote';
 import { StackInputError, StackNotConvergedError, waitForStack } from './stack-wait';
 import { reportCommand } from './report';
@@ -198,6 +199,18 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .action((dir: string, opts: { name?: string; registry?: string; recipe: string; prodpath?: string; force?: boolean }) => {
       initApp({ dir, ...opts }, io);
       setExitCode(0);
+    });
+
+  // issue 19: prodpath import
+  cli.command('import')
+    .description('write a prodpath app (main.ts with dev, staging and prod) from a Compose file and its Dockerfiles; lists what has no equivalent; writes nothing when the file is refused')
+    .argument('<compose-file>', 'the Compose file (compose.yaml, docker-compose.yml)')
+    .option('--out <file>', 'where to write the app (default: main.ts next to the Compose file)')
+    .option('--profile <name...>', 'Compose profiles to activate (services in other profiles are skipped)')
+    .option('--name <name>', 'the app name (default: the Compose project name)')
+    .option('--force', 'replace the output file when it exists')
+    .action((file: string, opts: { out?: string; profile?: string[]; name?: string; force?: boolean }) => {
+      setExitCode(importCommand(file, opts, io));
     });
 
   return cli;
