@@ -18,6 +18,7 @@ import { ValidationError } from './policy/errors';
 import { hasLoneSurrogate } from './policy/names';
 import { CREDENTIAL_FILES_RULE } from './policy/image-rules';
 import { checkManifests } from './policy/manifest-rules';
+import { addWarning } from './policy/annotations';
 import { Policy } from './policy/policy';
 import { Workload } from './workloads/workload';
 import { EXEMPTION_PREFIX, Finding, formatFinding } from './policy/rules';
@@ -170,7 +171,11 @@ export class App extends Cdk8sApp {
     return this.node.findAll().filter(Pipeline.isPipeline) as Pipeline[];
   }
 
-  /** The policy warnings of the last `render()` or `synth()`. */
+  /**
+   * The policy warnings of the last `render()` or `synth()`. Each is also recorded on its
+   * construct as metadata of type `aws:cdk:warning` (as AWS CDK's `Annotations.addWarning` does),
+   * and printed by `synth()`.
+   */
   public get warnings(): readonly Finding[] {
     return this.lastWarnings;
   }
@@ -179,7 +184,7 @@ export class App extends Cdk8sApp {
    * Checks every construct, renders every output file in memory and checks the result
    * against the policy (schema, Pod Security, production and Dockerfile rules), without
    * writing. Throws a {@link ValidationError} on bad input and a {@link PolicyError} when the
-   * output breaks a rule; warnings are kept in {@link warnings}.
+   * output breaks a rule; warnings are kept in {@link App.warnings}.
    * @returns file contents keyed by path relative to `outdir`
    */
   public render(): Map<string, string> {
@@ -258,7 +263,7 @@ export class App extends Cdk8sApp {
         const constructPaths = checkObjectCollisions(env, objectOwners);
         const docs = env.toJson();
         rendered.set(env, docs);
-        findings.push(...checkManifests(docs.map((object) => ({ object, constructPath: constructPaths.get(objectKey(object)) })), { production: env.production }));
+        findings.push(...checkManifests(docs.map((object) => ({ object, constructPath: constructPaths.get(objectKey(object)) })), { production: env.production, kubernetes: env.kubernetesMinors }));
         const rel = `${env.name}/${pipeline.name}.k8s.yaml`;
         const yaml = stringifyDocuments(...docs);
         chartYaml.set(env, yaml);
@@ -294,6 +299,11 @@ export class App extends Cdk8sApp {
       throw new PolicyError(errors);
     }
     this.lastWarnings = findings.filter((f) => f.severity === 'warning');
+    // Where cdk8s users look: on the construct the warning is about (the app when none is known).
+    const byPath = new Map(constructs.map((c) => [c.node.path, c] as const));
+    for (const warning of this.lastWarnings) {
+      addWarning(byPath.get(warning.constructPath ?? '') ?? this, formatFinding(warning));
+    }
     this.chartYaml = chartYaml;
     return files;
   }

@@ -1,59 +1,73 @@
-export * from './app';
-export * from './environments/settings';
-export * from './environments/environment';
-export * from './environments/pipeline';
-export * from './images/recipe';
-export * from './images/image';
-export { BAKE_FILE, renderBakeFile } from './images/bake';
-export type { BakeTarget } from './images/bake';
+/**
+ * prodpath's public surface: the constructs, their props, the value types they take and return,
+ * and the errors they throw. Renderers, rule tables, writers and checkers are internal: the CLI,
+ * the Pulumi entry point and the tests import them from their own modules. `api/prodpath.api.md`
+ * records this surface; a test fails when it changes without that report being updated.
+ */
+
+// The application and its environments.
+export { App, PolicyError } from './app';
+export type { AppProps } from './app';
+export { Pipeline } from './environments/pipeline';
+export type { PipelineProps } from './environments/pipeline';
+export { Environment } from './environments/environment';
+export type { EnvironmentProps } from './environments/environment';
+export type { AutoscaleSettings, ComposeSettings, EnvironmentSettings, IngressControllerSettings, SecretStoreSettings } from './environments/settings';
+export { SUPPORTED_KUBERNETES_MINORS } from './policy/schema/minors';
+export type { KubernetesMinor, KubernetesRange, KubernetesVersions } from './policy/schema/minors';
+
+// Images.
+export { Image } from './images/image';
+export { ImageRecipe } from './images/recipe';
 export { IgnoreRules } from './images/context';
-export * from './lock/lock';
-export { checkExternalDigests, checkLockedDigests, DIGEST_RULE } from './lock/require-digests';
-export type { ExternalImageUse } from './lock/require-digests';
-export type { DigestCheckSubject } from './lock/require-digests';
-export * from './policy/errors';
-export * from './workloads/resources';
-export * from './workloads/web-service';
-export * from './policy/rules';
-export * from './policy/policy';
-export { checkManifests, MANIFEST_RULES } from './policy/manifest-rules';
-export type { ManifestInput, ManifestContext } from './policy/manifest-rules';
-export { checkDockerfile, checkIgnoreFile, DOCKERFILE_RULES } from './policy/dockerfile-rules';
-export type { DockerfileContext } from './policy/dockerfile-rules';
-export { validateManifest, isKnownKind } from './policy/schema/validate';
-export type { SchemaViolation } from './policy/schema/validate';
-export * from './workloads/availability';
-export * from './workloads/cron-task';
-export * from './workloads/external-image';
+export { RecipeBase } from './images/recipe-base';
+export type { CommonRecipeOptions, IImageRecipe, ImageHealthCheck, ImageUser, RenderedRecipe } from './images/recipe-base';
+export type { NodePackageManager, NodeRecipeOptions } from './images/recipes/node';
+export type { PythonRecipeOptions } from './images/recipes/python';
+export type { GoRecipeOptions } from './images/recipes/go';
+export type { StaticSiteRecipeOptions } from './images/recipes/static';
+export type { CacheMount, CustomRecipeOptions, CustomStage, CustomStep, RunMount, SecretMount } from './images/recipes/custom';
+export { ExternalImage } from './workloads/external-image';
+export type { ExternalImageOptions, ImageSource } from './workloads/external-image';
+
+// Workloads.
+export { Workload } from './workloads/workload';
+export type { CheckTiming, ContainerDescription, IConnectable, IMigration, IWorkload, NetworkPeer, ReadinessCheck, RunSettings, WorkloadProps } from './workloads/workload';
 export type { WorkloadComponent } from './workloads/labels';
-export * from './workloads/migration-job';
-export * from './workloads/postgres';
-export * from './workloads/secret-ref';
-export * from './workloads/stateful-service';
-export * from './workloads/worker';
-export * from './workloads/workload';
-export type { EnvVar } from './workloads/_pod';
-export { Parity, PARITY_ANNOTATION, PARITY_RULE, checkPipelineParity } from './parity/parity';
-export type { ParityEnvironment, ParitySubject } from './parity/parity';
-export { DECLARED_DIFFERENCES } from './parity/declared';
+export { WebService } from './workloads/web-service';
+export type { HealthProps, TlsProps, WebServiceProps } from './workloads/web-service';
+export { Worker } from './workloads/worker';
+export type { WorkerHealth, WorkerProps } from './workloads/worker';
+export { CronTask } from './workloads/cron-task';
+export type { ConcurrencyPolicy, CronTaskProps } from './workloads/cron-task';
+export { MigrationJob } from './workloads/migration-job';
+export type { MigrationJobProps } from './workloads/migration-job';
+export { StatefulService } from './workloads/stateful-service';
+export type { StatefulServiceOptions, StatefulServiceProps, StorageProps, WritableDir } from './workloads/stateful-service';
+export { Postgres } from './workloads/postgres';
+export type { PostgresProps } from './workloads/postgres';
+export { SecretRef } from './workloads/secret-ref';
+export type { ExternalSecretOptions, SealedSecretOptions } from './workloads/secret-ref';
+export type { EnvVar, SecretFile } from './workloads/_pod';
+export type { ResolvedResources, ResourceRange, Resources } from './workloads/resources';
+export type { AutoscaleProps, AvailabilityProps, DisruptionBudgetProps, DrainProps, PodCount, RolloutProps, TopologySpreadProps } from './workloads/availability';
+
+// Policy, parity and the digest lock: what users call and what they catch.
+export { Policy } from './policy/policy';
+export type { Finding, ObjectRef, PolicyRule, Severity } from './policy/rules';
+export { ValidationError } from './policy/errors';
+export type { ValidationProblem } from './policy/errors';
+export { Parity } from './parity/parity';
 export type { DeclaredDifference } from './parity/declared';
-export { diffManifests } from './diff/semantic-diff';
-export type { DerivedFrom, DiffOptions, FieldChange, ManifestDiff, ManifestObject, ObjectDiff } from './diff/semantic-diff';
-export type { SecretFile } from './workloads/_pod';
-export * from './compose/compose-file';
-export { composeEnabled, DEFAULT_COMPOSE_ENVIRONMENT } from './compose/compose-settings';
-export { stringifyCompose } from './compose/compose-yaml';
-export { HOST_IP } from './compose/host-ports';
-export type { PortReservations } from './compose/host-ports';
-export { SECRETS_ENV_FILE } from './compose/local-secrets';
-export { COMPOSE_FILE, STACK_FILE, projectDirectory, renderComposeFiles, renderEnvironmentCompose } from './compose/render';
-export type { ComposeOutput, EnvironmentCompose, EnvironmentComposeOptions } from './compose/render';
-export { COMPOSE_NO_EQUIVALENT, COMPOSE_RULES } from './compose/rules';
-export { JOBS_PROFILE } from './compose/service';
-export type { ComposeTarget } from './compose/service';
+export { LockFileError } from './lock/lock';
+export type { EnvironmentPin } from './lock/lock';
+
+// Secrets and credential files (issue 13).
 export { detectSecret, SECRET_RULE } from './policy/secrets';
 export type { SecretDetector } from './policy/secrets';
 export { CREDENTIAL_FILES_RULE } from './policy/image-rules';
+
+// A user's own repository (issue 14).
 export { PeerDependencyError } from './peers';
 export type { PeerProblem } from './peers';
 export * from './testing';

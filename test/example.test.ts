@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { RenderedApp, Testing } from '../lib';
+import { App, RenderedApp, Testing } from '../lib';
 import { buildShop } from '../examples/shop/main';
 import { readTree } from './support/synth';
 
@@ -20,12 +20,29 @@ describe('examples/shop', () => {
   const rendered = synthShop();
   const files = rendered.files;
 
-  test('renders with no warning', () => {
-    expect(rendered.warningMessages).toEqual([]);
+  // prod autoscales the API and the mailer and also asks for a Swarm stack (swarm: true), which has
+  // no autoscaler: those two findings are the only warnings the example gives, and they say so.
+  const EXPECTED_WARNINGS = ['shop/prod/api', 'shop/prod/mailer'].map((p) => `${p}: compose-no-equivalent`);
+
+  test('renders with no warning but the two declared ones (an autoscaled prod in a Swarm stack)', () => {
+    expect(rendered.warningMessages.map((m) => m.replace(/: \[([a-z-]+)\].*/s, ': $1'))).toEqual(EXPECTED_WARNINGS);
+    expect(rendered.warningMessages.join('\n')).toMatch(/no autoscaler: the files run 3\. Fix: the files run the autoscaler's minimum/);
   });
 
   test.each(['dev', 'staging', 'prod'])('%s manifests match the snapshot', (env) => {
     expect(files.get(`${env}/shop.k8s.yaml`)).toMatchSnapshot();
+  });
+
+  test('targets Kubernetes 1.30 to 1.33 and synthesizes with no error and no warning of its own for each', () => {
+    const app = new App({ outdir: path.join(REPO, 'dist'), printSummary: false });
+    const pipeline = buildShop(app);
+    app.render();
+    expect(pipeline.environments.map((e) => [e.name, e.kubernetesMinors])).toEqual(
+      ['dev', 'staging', 'prod'].map((e) => [e, ['1.30', '1.31', '1.32', '1.33']]),
+    );
+    expect(app.warnings.map((w) => `${w.constructPath}: ${w.rule.id}`)).toEqual(EXPECTED_WARNINGS);
+    expect(app.warnings.every((w) => w.file === 'prod/stack.yaml')).toBe(true);
+    expect(files.get('prod/shop.k8s.yaml')).toContain('prodpath.dev/kubernetes: 1.30-1.33');
   });
 
   test('the Dockerfile matches the snapshot', () => {

@@ -1,6 +1,7 @@
 /** docker-bake.json: one target per image, so `docker buildx bake -f dist/docker-bake.json` builds them all. */
 import * as path from 'path';
-import { App, BAKE_FILE, ImageRecipe, Pipeline, WebService } from '../lib';
+import { App, ImageRecipe, Pipeline, WebService } from '../lib';
+import { BAKE_FILE } from '../lib/images/bake';
 import { nodeServiceFixture, tempDir } from './support/synth';
 
 function twoImages(outdir = path.join(tempDir(), 'dist')) {

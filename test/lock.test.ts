@@ -4,7 +4,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, DigestLock, ExternalImage, ImageRecipe, LockFileError, Pipeline, PolicyError, ValidationError, WebService, Worker } from '../lib';
+import { App, ExternalImage, ImageRecipe, LockFileError, Pipeline, PolicyError, ValidationError, WebService, Worker } from '../lib';
+import { DigestLock } from '../lib/lock/lock';
 import { find, manifests, nodeServiceFixture, tempDir } from './support/synth';
 
 const HASH = `sha256:0123456789abcdef${'0'.repeat(48)}`;

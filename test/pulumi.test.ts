@@ -7,7 +7,8 @@ import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as pulumi from '@pulumi/pulumi';
-import { App, DigestLock, ImageRecipe, Pipeline, WebService } from '../lib';
+import { App, ImageRecipe, Pipeline, WebService } from '../lib';
+import { DigestLock } from '../lib/lock/lock';
 import { ProdpathImages } from 'prodpath/pulumi';
 import { manifests, nodeServiceFixture, tempDir } from './support/synth';
 

@@ -12,7 +12,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, DigestLock } from '../lib';
+import { App } from '../lib';
+import { DigestLock } from '../lib/lock/lock';
 import { buildSearch } from '../examples/go/main';
 import { buildCatalog } from '../examples/python/main';
 import { buildDocs } from '../examples/static/main';

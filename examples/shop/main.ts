@@ -26,6 +26,8 @@ interface ShopSettings extends EnvironmentSettings {
 export function buildShop(app: App): Pipeline<ShopSettings> {
   const pipeline = new Pipeline<ShopSettings>(app, 'shop', {
     registry: 'ghcr.io/acme',
+    // The clusters run Kubernetes 1.30 to 1.33: every object is validated against each of them.
+    kubernetes: { from: '1.30', to: '1.33' },
     environments: {
       dev: { namespace: 'shop-dev', replicas: 1, domain: 'dev.shop.example.com', logLevel: 'debug', dbStorage: '1Gi', secretStore: { name: 'vault-dev' } },
       staging: { namespace: 'shop-staging', replicas: 2, domain: 'staging.shop.example.com', logLevel: 'info', dbStorage: '5Gi', secretStore: { name: 'vault' }, swarm: true },

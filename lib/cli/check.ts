@@ -1,11 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { ENVIRONMENT_ANNOTATION, PRODUCTION_ANNOTATION } from '../environments/environment';
+import { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } from '../environments/environment';
 import { isProductionName } from '../environments/settings';
 import { checkDockerfile, checkIgnoreFile } from '../policy/dockerfile-rules';
 import { checkManifests, ManifestInput, podTemplateOf } from '../policy/manifest-rules';
 import { Finding, PolicyRule } from '../policy/rules';
+import { DEFAULT_KUBERNETES_MINORS, KubernetesMinor, parseKubernetesMinors } from '../policy/schema/minors';
 
 /** The result of checking a synthesized output folder. */
 export interface CheckResult {
@@ -34,8 +35,10 @@ export class CheckUsageError extends Error {
  * @param dist the folder `cdk8s synth` wrote
  * @param options.production environment folders to treat as production, overriding the
  *   Namespace annotation `prodpath.dev/production`
+ * @param options.kubernetes the Kubernetes minors to validate against, overriding the Namespace
+ *   annotation `prodpath.dev/kubernetes` (default: every supported minor)
  */
-export function checkDist(dist: string, options: { production?: readonly string[]; allowEmpty?: boolean } = {}): CheckResult {
+export function checkDist(dist: string, options: { production?: readonly string[]; allowEmpty?: boolean; kubernetes?: readonly KubernetesMinor[] } = {}): CheckResult {
   if (!fs.existsSync(dist) || !fs.statSync(dist).isDirectory()) {
     throw new CheckUsageError(`${dist} is not a folder. Run \`npx cdk8s synth\` first, or name the folder it wrote: prodpath check <dist>.`);
   }
@@ -107,7 +110,9 @@ export function checkDist(dist: string, options: { production?: readonly string[
     const annotated = ns?.metadata?.annotations?.[PRODUCTION_ANNOTATION];
     const envName = ns?.metadata?.annotations?.[ENVIRONMENT_ANNOTATION] ?? envDir;
     const production = options.production ? options.production.includes(envDir) : annotated !== undefined ? annotated === 'true' : isProductionName(envName);
-    findings.push(...checkManifests(inputs, { production }));
+    const targeted = ns?.metadata?.annotations?.[KUBERNETES_ANNOTATION];
+    const kubernetes = options.kubernetes ?? (typeof targeted === 'string' ? parseKubernetesMinors(targeted, `${envDir}: the Namespace annotation ${KUBERNETES_ANNOTATION}`) : DEFAULT_KUBERNETES_MINORS);
+    findings.push(...checkManifests(inputs, { production, kubernetes }));
     allObjects.push(...inputs);
   }
 

@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { packageInfo } from '../peers';
 import { formatFinding } from '../policy/rules';
+import { parseKubernetesMinors } from '../policy/schema/minors';
 import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
 import { diffCommand, shouldColor } from './diff';
@@ -31,13 +32,15 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
   cli.version(packageInfo().version, '-V, --version', 'print the version of prodpath');
 
   cli.command('check')
-    .description('run the synth-time checks (Kubernetes 1.27 schema, Pod Security "restricted", production and Dockerfile rules) on an existing output folder; exits 1 on errors')
+    .description('run the synth-time checks (Kubernetes schemas of the targeted minors, Pod Security "restricted", production and Dockerfile rules) on an existing output folder; exits 1 on errors')
     .argument('[dist]', 'the folder `cdk8s synth` wrote', 'dist')
     .option('--json', 'print the findings as JSON')
     .option('--production <envs>', 'comma-separated environment folders to treat as production (default: the prodpath.dev/production annotation of each Namespace); an unknown name is an error')
     .option('--allow-empty', 'accept a folder with no manifests (an error otherwise, so a wrong path never passes)')
-    .action((dist: string, opts: { json?: boolean; production?: string; allowEmpty?: boolean }) => {
-      const result = checkDist(dist, { production: opts.production?.split(',').map((s) => s.trim()).filter(Boolean), allowEmpty: opts.allowEmpty });
+    .option('--kube <minors>', 'Kubernetes minors to validate against, such as 1.31 or 1.30-1.33 (default: the prodpath.dev/kubernetes annotation of each Namespace, else 1.27-1.33)')
+    .action((dist: string, opts: { json?: boolean; production?: string; allowEmpty?: boolean; kube?: string }) => {
+      const kubernetes = opts.kube !== undefined ? parseKubernetesMinors(opts.kube, 'prodpath check --kube') : undefined;
+      const result = checkDist(dist, { production: opts.production?.split(',').map((s) => s.trim()).filter(Boolean), allowEmpty: opts.allowEmpty, kubernetes });
       const errors = result.findings.filter((f) => f.severity === 'error');
       const warnings = result.findings.filter((f) => f.severity === 'warning');
       if (opts.json) {

@@ -211,7 +211,7 @@ function deployOf(w: Workload, target: ComposeTarget, ctx: ServiceContext): Comp
     if (target === 'compose') {
       ctx.findings.push(composeWarning(w.node.path, ctx.file,
         `the workload autoscales from ${run.autoscale!.min} to ${run.autoscale!.max} pods, and Compose and Swarm have no autoscaler: the files run ${replicas}`,
-        `set replicas for environment "${ctx.env.name}" to choose the count, or turn the files off there (compose: false, swarm: false)`));
+        `the files run the autoscaler's minimum, autoscale.min (environment "${ctx.env.name}"): scale a running stack by hand with docker service scale, or turn the files off there (compose: false, swarm: false)`));
     }
   }
   const rollout = run.rollout;

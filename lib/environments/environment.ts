@@ -2,6 +2,7 @@ import { ApiObject, Chart, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { ValidationError } from '../policy/errors';
+import { DEFAULT_KUBERNETES_MINORS, formatMinors, KubernetesMinor } from '../policy/schema/minors';
 import { EnvironmentSettings, isProductionName } from './settings';
 
 /** Props for {@link Environment}; `Pipeline` creates environments from its `environments` table. */
@@ -14,6 +15,11 @@ export interface EnvironmentProps<S extends EnvironmentSettings> {
   readonly pipelineName: string;
   /** The names of all environments of the pipeline, so `is()` can catch a misspelt name. */
   readonly allNames: readonly string[];
+  /**
+   * The Kubernetes minors the environment's clusters run (checked by the pipeline).
+   * @default - every supported minor
+   */
+  readonly kubernetes?: readonly KubernetesMinor[];
 }
 
 const ENVIRONMENT_SYMBOL = Symbol.for('prodpath.Environment');
@@ -22,6 +28,8 @@ const ENVIRONMENT_SYMBOL = Symbol.for('prodpath.Environment');
 export const ENVIRONMENT_ANNOTATION = 'prodpath.dev/environment';
 /** The Namespace annotation that says whether production rules apply (`"true"` or `"false"`). */
 export const PRODUCTION_ANNOTATION = 'prodpath.dev/production';
+/** The Namespace annotation that lists the Kubernetes minors the environment targets (`1.27-1.33`). */
+export const KUBERNETES_ANNOTATION = 'prodpath.dev/kubernetes';
 
 /**
  * One environment of a pipeline (dev, staging, prod, ...): a cdk8s Chart whose objects all
@@ -59,6 +67,8 @@ export class Environment<S extends EnvironmentSettings = EnvironmentSettings> ex
   public readonly production: boolean;
   /** The pipeline's name. */
   public readonly pipelineName: string;
+  /** The Kubernetes minors the environment's clusters run; objects are validated against each. */
+  public readonly kubernetesMinors: readonly KubernetesMinor[];
   private readonly allNames: readonly string[];
 
   constructor(scope: Construct, id: string, props: EnvironmentProps<S>) {
@@ -70,6 +80,7 @@ export class Environment<S extends EnvironmentSettings = EnvironmentSettings> ex
     this.production = props.settings.production ?? isProductionName(props.name);
     this.pipelineName = props.pipelineName;
     this.allNames = props.allNames;
+    this.kubernetesMinors = props.kubernetes ?? DEFAULT_KUBERNETES_MINORS;
     const namespace = new kplus.Namespace(this, 'namespace', {
       metadata: {
         name: this.namespaceName,
@@ -77,6 +88,7 @@ export class Environment<S extends EnvironmentSettings = EnvironmentSettings> ex
         annotations: {
           [ENVIRONMENT_ANNOTATION]: this.name,
           [PRODUCTION_ANNOTATION]: String(this.production),
+          [KUBERNETES_ANNOTATION]: formatMinors(this.kubernetesMinors),
         },
         labels: {
           'app.kubernetes.io/managed-by': 'prodpath',

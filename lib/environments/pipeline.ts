@@ -5,6 +5,7 @@ import { IImageRecipe } from '../images/recipe';
 import { DigestLock, EnvironmentPin, LOCK_FILE_NAME, LockEntry, LockFileError, PinEntry } from '../lock/lock';
 import { ValidationError } from '../policy/errors';
 import { checkConstructId, checkCount, checkDns1123Label } from '../policy/names';
+import { checkKubernetesVersions, KubernetesVersions } from '../policy/schema/minors';
 import { Environment } from './environment';
 import { EnvironmentSettings, OPTIONAL_SETTINGS } from './settings';
 
@@ -43,6 +44,12 @@ export interface PipelineProps<S extends EnvironmentSettings = EnvironmentSettin
    * @default 'off' - until CI builds, pushes and locks the images
    */
   readonly requireDigests?: 'off' | 'warn' | 'error';
+  /**
+   * The Kubernetes minors every environment's clusters run, as a list (`['1.31', '1.32']`) or a
+   * range (`{ from: '1.30', to: '1.33' }`); an environment's own `kubernetes` setting wins.
+   * @default - every supported minor (1.27 to 1.33)
+   */
+  readonly kubernetes?: KubernetesVersions;
 }
 
 const PIPELINE_SYMBOL = Symbol.for('prodpath.Pipeline');
@@ -157,8 +164,10 @@ export class Pipeline<S extends EnvironmentSettings = EnvironmentSettings> exten
       }
     }
 
+    const kubernetes = checkKubernetesVersions(this, 'kubernetes', props.kubernetes);
     this.environments = names.map((name) => new Environment<S>(this, name, {
       name,
+      kubernetes: table[name].kubernetes !== undefined ? checkKubernetesVersions(this, `environments.${name}.kubernetes`, table[name].kubernetes) : kubernetes,
       settings: table[name],
       pipelineName: this.name,
       allNames: names,

@@ -1,3 +1,5 @@
+import type { KubernetesVersions } from '../policy/schema/minors';
+
 /**
  * The settings every environment has. Extend this interface for your own settings
  * (for example a `domain`) and pass it as the type parameter of {@link Pipeline}:
@@ -59,6 +61,14 @@ export interface EnvironmentSettings {
    * @default - the same as `compose`: on for `dev` only
    */
   readonly swarm?: boolean;
+  /**
+   * The Kubernetes minors the environment's clusters run, as a list (`['1.31', '1.32']`) or a
+   * range (`{ from: '1.30', to: '1.33' }`). Every object is validated against the strict schema
+   * of each one at synth: an apiVersion or field one of them lacks is an error, one a later
+   * targeted minor removes is a warning. Overrides the pipeline's `kubernetes`.
+   * @default - the pipeline's `kubernetes`, else every supported minor (1.27 to 1.33)
+   */
+  readonly kubernetes?: KubernetesVersions;
 }
 
 /** Compose output settings of an environment. */
@@ -134,7 +144,7 @@ export const DEFAULT_INGRESS_CONTROLLER: IngressControllerSettings = {
 /** Settings that an environment may leave out; every other setting must be given by every environment. */
 export const OPTIONAL_SETTINGS: readonly string[] = [
   'replicas', 'production', 'ingressClassName', 'autoscale', 'ingressController', 'secretStore', 'storageClassName',
-  'compose', 'swarm',
+  'compose', 'swarm', 'kubernetes',
 ];
 
 /** Whether an environment of this name counts as production when `production` is not set. */

@@ -4,10 +4,19 @@ import { Construct } from 'constructs';
 import { ValidationError } from '../policy/errors';
 import { checkDns1123Label, REGISTRY } from '../policy/names';
 import { exemptionsFor } from '../policy/policy';
-import { DigestLock, LOCK_FILE_NAME } from '../lock/lock';
 import { ContextFile, hashContext, IgnoreRules, listContextFiles } from './context';
 import { CredentialProblem, findCredentialProblems } from './credentials';
 import { DEFAULT_PLATFORM, IImageRecipe, ImageUser } from './recipe-base';
+
+/**
+ * What an image needs of the digest lock: the build it records for a repository and tag.
+ * `DigestLock` (lib/lock) implements it. The lock sits above images (it checks platforms against
+ * the recipes' list), so images name this interface instead of importing the lock.
+ */
+export interface LockedDigests {
+  /** The build recorded for `repository:tag`, if any. */
+  get(repository: string, tag: string): { readonly contentHash: string; readonly digest: string; readonly pushed: boolean } | undefined;
+}
 
 /** Props for {@link Image}. Create images with `Pipeline.image()`, which fills these in. */
 export interface ImageProps {
@@ -30,7 +39,7 @@ export interface ImageProps {
    * the image by digest (`repository:tag@sha256:...`).
    * @default - no lock: images are referenced by tag
    */
-  readonly lock?: DigestLock;
+  readonly lock?: LockedDigests;
   /**
    * The lock file's name, for messages.
    * @default 'prodpath.lock.json'
@@ -63,7 +72,7 @@ export class Image extends Construct {
   public readonly imageName: string;
   /** The repository, for example `ghcr.io/acme/api`. */
   public readonly repository: string;
-  /** The tag: the first {@link TAG_LENGTH} hex digits of the content hash. */
+  /** The tag: the first 16 hex digits of the content hash. */
   public readonly tag: string;
   /**
    * The reference workloads run: `repository:tag@sha256:<digest>` when the lock records a pushed
@@ -73,7 +82,7 @@ export class Image extends Construct {
   public readonly imageRef: string;
   /** `repository:tag`, with no digest (what a build tags). */
   public readonly taggedRef: string;
-  /** The digest the lock records for this content hash, if any (a local image id when {@link digestPushed} is false). */
+  /** The digest the lock records for this content hash, if any (a local image id when {@link Image.digestPushed} is false). */
   public readonly digest?: string;
   /** Whether the locked digest was pushed to the registry (false: a local build's digest). */
   public readonly digestPushed?: boolean;
@@ -111,6 +120,7 @@ export class Image extends Construct {
   /** The pipeline's environments in promotion order, if given. */
   public readonly promotionOrder?: readonly string[];
 
+  /** @internal Images are made by `Pipeline.image()`. */
   constructor(scope: Construct, id: string, props: ImageProps) {
     super(scope, id);
     this.imageName = checkDns1123Label(this, 'name', props.name ?? id, 128);
@@ -184,8 +194,8 @@ export class Image extends Construct {
       throw new ValidationError(this, {
         field: `lock entry ${this.taggedRef}`,
         value: locked.contentHash,
-        rule: `${props.lockFileName ?? LOCK_FILE_NAME} records another content hash for this tag than the source gives (${this.contentHash})`,
-        fix: `delete that entry from ${props.lockFileName ?? LOCK_FILE_NAME} and run \`prodpath build\` again`,
+        rule: `${props.lockFileName ?? 'the lock file'} records another content hash for this tag than the source gives (${this.contentHash})`,
+        fix: `delete that entry from ${props.lockFileName ?? 'the lock file'} and run \`prodpath build\` again`,
       });
     }
     this.digest = locked?.digest;

@@ -34,6 +34,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { ValidationError, ValidationProblem } from '../policy/errors';
 import { isWrittenReason } from '../policy/names';
+import type { LockedDigests } from '../images/image';
 import { KNOWN_PLATFORMS } from '../images/recipe-base';
 
 /** The lock file's default name, at the app root. */
@@ -110,7 +111,7 @@ export class LockFileError extends ValidationError {
  * The digest lock, immutable: {@link DigestLock.with} returns a new lock. Read it with
  * {@link DigestLock.read}, write it with {@link DigestLock.write}.
  */
-export class DigestLock {
+export class DigestLock implements LockedDigests {
   /** A lock with no entries. */
   public static empty(): DigestLock {
     return new DigestLock(new Map(), {}, new Map());

@@ -98,9 +98,10 @@ export class Parity {
 
   /**
    * Compares each environment with the one before it and reports every difference that is
-   * neither declared by the source ({@link declaredDifferences}) nor recorded on the objects
-   * with {@link allowDifference}. Reads only the objects (declarations are annotations), so it
+   * neither declared by the source ({@link Parity.declaredDifferences}) nor recorded on the objects
+   * with {@link Parity.allowDifference}. Reads only the objects (declarations are annotations), so it
    * works on synthesized output too.
+   * @internal synth runs it for every pipeline; `prodpath diff` shows the differences.
    */
   public static check(environments: readonly ParityEnvironment[]): Finding[] {
     const findings: Finding[] = [];

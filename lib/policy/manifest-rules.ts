@@ -7,7 +7,8 @@ import { limitViolations } from './name-limits';
 import { isWrittenReason } from './names';
 import { DETECTOR_DESCRIPTIONS, findObjectSecrets, SECRET_RULE, secretFix } from './secrets';
 import { EXEMPTION_PREFIX, Finding, ObjectRef, PolicyRule, Severity } from './rules';
-import { isKnownKind, validateManifest } from './schema/validate';
+import { DEFAULT_KUBERNETES_MINORS, formatMinors, KubernetesMinor } from './schema/minors';
+import { apiChangeOf, deprecatedFieldsOf, isKnownCustomResource, isKnownKind, validateCustomResource, validateManifest } from './schema/validate';
 
 /** One object to check, with where it came from. */
 export interface ManifestInput {
@@ -23,13 +24,21 @@ export interface ManifestInput {
 export interface ManifestContext {
   /** Whether production rules apply. */
   readonly production: boolean;
+  /**
+   * The Kubernetes minors the environment's clusters run: every object is validated against each.
+   * @default - DEFAULT_KUBERNETES_MINORS (every supported minor)
+   */
+  readonly kubernetes?: readonly KubernetesMinor[];
 }
 
 const PSS = 'Pod Security Standards "restricted"';
 
 /** Every manifest rule, by key. Ids are stable: exemption annotations name them. */
 export const MANIFEST_RULES = {
-  schema: { id: 'schema-valid', rationale: 'every object must be a valid Kubernetes 1.27 object with no unknown fields', source: 'Kubernetes OpenAPI (kubeconform -strict)', exemptible: false },
+  schema: { id: 'schema-valid', rationale: 'every object must be valid, with no unknown fields, in every Kubernetes minor the environment targets (custom resources prodpath emits: against their published CRD)', source: 'Kubernetes OpenAPI (kubeconform -strict)', exemptible: false },
+  apiServed: { id: 'api-version-served', rationale: 'a cluster refuses an object whose apiVersion it does not serve (removed, or not released yet)', source: 'Kubernetes deprecated API migration guide', exemptible: false },
+  apiDeprecated: { id: 'api-version-deprecated', rationale: 'an apiVersion that a later targeted minor removes breaks the next cluster upgrade', source: 'Kubernetes deprecated API migration guide', severity: 'warning' },
+  deprecatedField: { id: 'deprecated-field', rationale: 'a field the API marks deprecated may stop working in a later minor', source: 'Kubernetes OpenAPI field docs', severity: 'warning' },
   limits: { id: 'within-cluster-limits', rationale: 'the API server and its controllers refuse names, label values and objects over their limits (63-character labels, 52-character CronJobs and StatefulSets, 15-character port names, 1 MiB objects)', source: 'Kubernetes apimachinery validation', exemptible: false },
   runAsNonRoot: { id: 'run-as-non-root', rationale: 'a container that runs as root owns its node when it escapes', source: PSS },
   highUid: { id: 'run-as-high-uid', rationale: 'numeric runAsUser and runAsGroup of at least 10000 do not collide with users on the node', source: 'kube-score' },
@@ -105,6 +114,68 @@ function allContainers(spec: any): { c: any; path: string }[] {
   return out;
 }
 
+type Report = (rule: PolicyRule, message: string, fix: string, where?: string) => void;
+
+/**
+ * The schema rules of one object in each targeted minor. A violation found in several minors is
+ * reported once, naming them; one found in some minors only says which minors accept the object.
+ */
+function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Report): void {
+  const R = MANIFEST_RULES;
+  const apiVersion = obj?.apiVersion;
+  const kind = obj?.kind;
+  if (typeof apiVersion !== 'string' || typeof kind !== 'string') {
+    report(R.schema, `${apiVersion ?? '(no apiVersion)'} ${kind ?? '(no kind)'} is not a Kubernetes object: it needs a string apiVersion and kind`, 'set apiVersion and kind, such as apps/v1 and Deployment');
+    return;
+  }
+  if (isKnownCustomResource(apiVersion, kind)) {
+    // A custom resource prodpath emits: its published CRD, the same in every minor.
+    for (const v of validateCustomResource(obj)) {
+      report(R.schema, `${v.message} (${kind} CRD ${apiVersion})`, `correct the field to match the ${kind} CRD`, v.path);
+    }
+    return;
+  }
+  const byProblem = new Map<string, { rule: PolicyRule; message: string; fix: string; where?: string; minors: KubernetesMinor[] }>();
+  const add = (m: KubernetesMinor, rule: PolicyRule, message: string, fix: string, where?: string) => {
+    const key = `${rule.id}\u0000${where ?? ''}\u0000${message}\u0000${fix}`;
+    const entry = byProblem.get(key) ?? { rule, message, fix, where, minors: [] };
+    entry.minors.push(m);
+    byProblem.set(key, entry);
+  };
+  const unknownIn: KubernetesMinor[] = [];
+  for (const m of minors) {
+    const change = apiChangeOf(apiVersion, kind, m);
+    if (change?.status === 'removed' || change?.status === 'unreleased') {
+      const what = change.status === 'removed' ? `Kubernetes ${change.minor} removed it` : `Kubernetes serves it from ${change.minor} on`;
+      add(m, R.apiServed, `${apiVersion} ${kind} is not served: ${what}`, change.use ? `use apiVersion ${change.use}, or target only the Kubernetes minors that serve ${apiVersion}` : `target only the Kubernetes minors that serve ${apiVersion}`);
+      continue;
+    }
+    if (change?.status === 'deprecated') {
+      add(m, R.apiDeprecated, `${apiVersion} ${kind} is removed in Kubernetes ${change.minor}`, `move to apiVersion ${change.use} before the clusters run ${change.minor}`);
+    }
+    if (!isKnownKind(apiVersion, kind, m)) {
+      if (BUILT_IN_GROUP.test(apiVersion)) unknownIn.push(m);
+      continue;
+    }
+    const violations = validateManifest(obj, m);
+    for (const v of violations) add(m, R.schema, v.message, 'correct the field to match the Kubernetes API', v.path);
+    if (violations.length === 0) {
+      for (const d of deprecatedFieldsOf(obj, m)) add(m, R.deprecatedField, `the field is deprecated: ${d.note}`, 'stop setting it (see the note for what replaces it)', d.path);
+    }
+  }
+  if (unknownIn.length > 0) {
+    report(R.schema, `${apiVersion} ${kind} is not a kind prodpath knows in Kubernetes ${formatMinors(unknownIn)}`, 'use a current apiVersion, such as apps/v1 for Deployment or policy/v1 for PodDisruptionBudget');
+  }
+  for (const p of byProblem.values()) {
+    const some = p.minors.length < minors.length;
+    const others = minors.filter((m) => !p.minors.includes(m));
+    const fix = some && p.rule !== R.apiDeprecated && p.rule !== R.deprecatedField
+      ? `${p.fix}; Kubernetes ${formatMinors(others)} accept${others.length === 1 ? 's' : ''} it, so either change the object or drop ${formatMinors(p.minors)} from the environment's kubernetes setting`
+      : p.fix;
+    report(p.rule, `${p.message} (in Kubernetes ${formatMinors(p.minors)})`, fix, p.where);
+  }
+}
+
 /**
  * Checks the objects of one environment against the manifest rules.
  * @returns every finding, errors and warnings, exemptions already applied
@@ -120,6 +191,7 @@ export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestCo
   const pdbsFor = indexBySelector(objects.filter((o) => o?.kind === 'PodDisruptionBudget'), (b) => b.spec?.selector?.matchLabels);
   const netpolsFor = indexBySelector(objects.filter((o) => o?.kind === 'NetworkPolicy'), (n) => n.spec?.podSelector?.matchLabels);
 
+  const minors = ctx.kubernetes ?? DEFAULT_KUBERNETES_MINORS;
   for (const input of inputs) {
     const obj = input.object;
     const annotations: Record<string, string> = obj?.metadata?.annotations ?? {};
@@ -133,14 +205,9 @@ export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestCo
     };
     const R = MANIFEST_RULES;
 
-    // Schema: known kinds are validated strictly; built-in groups must be known kinds.
-    if (typeof obj?.apiVersion === 'string' && typeof obj?.kind === 'string' && isKnownKind(obj.apiVersion, obj.kind)) {
-      for (const v of validateManifest(obj)) {
-        report(R.schema, v.message, 'correct the field to match the Kubernetes 1.27 API', v.path);
-      }
-    } else if (typeof obj?.apiVersion !== 'string' || typeof obj?.kind !== 'string' || BUILT_IN_GROUP.test(obj.apiVersion)) {
-      report(R.schema, `${obj?.apiVersion ?? '(no apiVersion)'} ${obj?.kind ?? '(no kind)'} is not a Kubernetes 1.27 kind prodpath knows`, 'use a current apiVersion, such as apps/v1 for Deployment or policy/v1 for PodDisruptionBudget');
-    }
+    // Schema: in every targeted minor, known kinds are validated strictly; built-in groups must be
+    // served there and known.
+    checkSchema(obj, minors, report);
     for (const v of limitViolations(obj)) {
       report(R.limits, v.message, v.fix, v.where);
     }

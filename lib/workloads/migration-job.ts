@@ -6,7 +6,7 @@ import { ValidationError } from '../policy/errors';
 import { checkCommand, checkCount } from '../policy/names';
 import { checkSeconds } from './_checks';
 import { ContainerExtras, ContainerSpec } from './_pod';
-import { Workload, WorkloadProps } from './workload';
+import { IMigration, Workload, WorkloadProps } from './workload';
 
 /** Props for {@link MigrationJob}. */
 export interface MigrationJobProps extends WorkloadProps {
@@ -65,7 +65,7 @@ export interface MigrationJobProps extends WorkloadProps {
  * });
  * new WebService(env, 'api', { image: api, connectsTo: [db], waitFor: [migrate] });
  */
-export class MigrationJob extends Workload {
+export class MigrationJob extends Workload implements IMigration {
   /** The Job. */
   public readonly job: kplus.Job;
   /** The Job's name: `<name>-<hash>`. */

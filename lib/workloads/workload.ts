@@ -14,7 +14,6 @@ import { addContainerEnv, ContainerExtras, containerProps, ContainerSpec, EnvVar
 import { addAutoscaler, addDisruptionBudget, addTopologySpread, resolveDrain, resolveRollout, resolveScaling, Scaling } from './_availability';
 import { AutoscaleProps, AvailabilityProps, RolloutProps } from './availability';
 import { ImageSource } from './external-image';
-import type { MigrationJob } from './migration-job';
 import { recommendedLabels, selectorLabels, WorkloadComponent } from './labels';
 import { ResolvedResources, resolveResources, Resources } from './resources';
 import { recordCreation } from '../explain/creation-site';
@@ -28,6 +27,21 @@ export interface IWorkload extends IConstruct {
   readonly environment: Environment;
   /** The labels that select the workload's pods. */
   readonly selectorLabels: Readonly<Record<string, string>>;
+}
+
+/**
+ * A schema migration that workloads wait for (their `waitFor`): a `MigrationJob`. The base class
+ * knows migrations through this interface so that it does not import `MigrationJob`, its own
+ * subclass (a cycle between the two files).
+ */
+export interface IMigration extends IWorkload {
+  /** What the migration connects to: a workload that waits for it gets the same network edges. */
+  readonly connections: readonly IConnectable[];
+  /**
+   * The init container that holds a workload's pods until the schema is in place.
+   * @internal
+   */
+  _gate(): { spec: ContainerSpec; extras: ContainerExtras };
 }
 
 /** A workload that others connect to over the network: a web service or a stateful service. */
@@ -198,7 +212,7 @@ export interface DeploymentOptions extends AvailabilityProps {
   readonly replicas?: number;
   readonly autoscale?: AutoscaleProps | boolean;
   readonly rollout?: RolloutProps;
-  readonly waitFor?: readonly MigrationJob[];
+  readonly waitFor?: readonly IMigration[];
 }
 
 /** What `Workload.createDeployment` makes. @internal */
@@ -253,7 +267,7 @@ export abstract class Workload extends Construct implements IWorkload {
   protected readinessCheck?: ReadinessCheck;
   /** Scaling, rollout and stop settings, set by long-running subclasses. @internal */
   protected runSettingsValue?: RunSettings;
-  private readonly migrations: MigrationJob[] = [];
+  private readonly migrations: IMigration[] = [];
   private policy?: kplus.k8s.KubeNetworkPolicy;
   private readonly ingressRules: Rule[] = [];
   /** allowFrom entries that allow the workload's own ports. */
@@ -366,7 +380,7 @@ export abstract class Workload extends Construct implements IWorkload {
   }
 
   /** The migrations whose schema must be in place before this workload starts (its `waitFor`). */
-  public get waitFor(): readonly MigrationJob[] {
+  public get waitFor(): readonly IMigration[] {
     return [...this.migrations];
   }
 
@@ -474,14 +488,14 @@ export abstract class Workload extends Construct implements IWorkload {
    * network edges their checks need.
    * @internal
    */
-  protected migrationGates(waitFor: readonly MigrationJob[] | undefined): { spec: ContainerSpec; extras: ContainerExtras }[] {
+  protected migrationGates(waitFor: readonly IMigration[] | undefined): { spec: ContainerSpec; extras: ContainerExtras }[] {
     if (waitFor === undefined) {
       return [];
     }
     const seen = new Set<string>();
     return waitFor.map((m, i) => {
       const field = `waitFor[${i}]`;
-      if (!Workload.isWorkload(m) || typeof (m as Partial<MigrationJob>)._gate !== 'function') {
+      if (!Workload.isWorkload(m) || typeof (m as Partial<IMigration>)._gate !== 'function') {
         throw new ValidationError(this, {
           field,
           value: Workload.isWorkload(m) ? `${m.name} (${m.node.path})` : m,

@@ -6,7 +6,8 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, DigestLock, ImageRecipe, Pipeline, WebService } from '../../lib';
+import { App, ImageRecipe, Pipeline, WebService } from '../../lib';
+import { DigestLock } from '../../lib/lock/lock';
 import { previousOutput, snapshot, SOURCE } from './support';
 
 const REPO = 'ghcr.io/acme/api';

@@ -1,6 +1,7 @@
 import * as fc from 'fast-check';
 import { parse } from 'yaml';
-import { ComposeVariable, stringifyCompose } from '../../lib';
+import { ComposeVariable } from '../../lib/compose/compose-file';
+import { stringifyCompose } from '../../lib/compose/compose-yaml';
 import { stringifyComposeGeneral } from '../../lib/compose/compose-yaml';
 import { jsonValue, scalarString } from '../support/yaml-arbitraries';
 

@@ -1,6 +1,8 @@
 import { Construct } from 'constructs';
 import { parseAllDocuments } from 'yaml';
-import { App, CronTask, ExternalImage, formatFinding, Parity, PARITY_ANNOTATION, Policy, PolicyError, WebService, Worker } from '../../lib';
+import { App, CronTask, ExternalImage, Parity, Policy, PolicyError, WebService, Worker } from '../../lib';
+import { PARITY_ANNOTATION } from '../../lib/parity/parity';
+import { formatFinding } from '../../lib/policy/rules';
 import { buildShop } from '../../examples/shop/main';
 import { ManifestObject } from '../../lib/diff/semantic-diff';
 import { find, manifests, testApp } from '../support/synth';

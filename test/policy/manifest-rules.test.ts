@@ -64,7 +64,7 @@ const breaks: [string, string, (o: any[]) => void, RegExp][] = [
   ['an unknown field', R.schema.id, (o) => { dep(o).spec.replica = 3; }, /unknown field "replica"/],
   ['a wrong type', R.schema.id, (o) => { dep(o).spec.replicas = '3'; }, /must be an integer/],
   ['a malformed quantity', R.schema.id, (o) => { ctr(o).resources.limits.memory = '512MB'; }, /Kubernetes quantity/],
-  ['a removed apiVersion', R.schema.id, (o) => { o[1].apiVersion = 'policy/v1beta1'; }, /policy\/v1beta1 PodDisruptionBudget is not a Kubernetes 1\.27 kind/],
+  ['a removed apiVersion', R.apiServed.id, (o) => { o[1].apiVersion = 'policy/v1beta1'; }, /policy\/v1beta1 PodDisruptionBudget is not served: Kubernetes 1\.25 removed it/],
   ['runAsNonRoot unset', R.runAsNonRoot.id, (o) => { delete pod(o).securityContext.runAsNonRoot; delete ctr(o).securityContext.runAsNonRoot; }, /container api may run as root/],
   ['runAsUser 0', R.runAsNonRoot.id, (o) => { ctr(o).securityContext.runAsUser = 0; }, /runAsUser 0/],
   ['a low uid', R.highUid.id, (o) => { ctr(o).securityContext.runAsUser = 1000; pod(o).securityContext.runAsUser = 1000; }, /runs as user 1000/],
@@ -158,10 +158,18 @@ describe('environments and exemptions', () => {
     expect(check(objs).map(formatFinding)).toEqual([]);
   });
 
-  test('unknown custom resources pass through unchecked', () => {
+  test('custom resources prodpath does not emit pass through unchecked', () => {
+    const objs = compliant();
+    objs.push({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'db', namespace: 'shop' }, spec: { anything: true } });
+    expect(check(objs)).toEqual([]);
+  });
+
+  test('fails when a custom resource prodpath emits has a field its CRD does not have', () => {
     const objs = compliant();
     objs.push({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'db', namespace: 'shop' }, spec: { anything: true } });
-    expect(check(objs)).toEqual([]);
+    expect(check(objs).map((f) => [f.rule.id, f.where, f.message])).toEqual([
+      ['schema-valid', '/spec/anything', expect.stringMatching(/^unknown field "anything" \(allowed: data, dataFrom, .*\) \(ExternalSecret CRD external-secrets\.io\/v1\)$/)],
+    ]);
   });
 });
 

@@ -3,7 +3,8 @@
  * names, tagged base images, and deterministic text.
  */
 import * as fc from 'fast-check';
-import { IImageRecipe, ImageRecipe, KNOWN_PLATFORMS } from '../../lib';
+import { IImageRecipe, ImageRecipe } from '../../lib';
+import { KNOWN_PLATFORMS } from '../../lib/images/recipe-base';
 import { nodeServiceFixture } from '../support/synth';
 import { goSource, imageFor, pythonSource, staticSource, validationMessage } from './support';
 

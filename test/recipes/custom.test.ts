@@ -1,5 +1,6 @@
 /** ImageRecipe.custom: typed stages for anything the presets do not cover. */
-import { checkDockerfile, CustomRecipeOptions, ImageRecipe } from '../../lib';
+import { CustomRecipeOptions, ImageRecipe } from '../../lib';
+import { checkDockerfile } from '../../lib/policy/dockerfile-rules';
 import { imageFor, sourceFolder, validationMessage } from './support';
 
 const rust = (source: string, extra: Partial<CustomRecipeOptions> = {}): CustomRecipeOptions => ({

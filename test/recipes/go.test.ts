@@ -1,5 +1,7 @@
 /** ImageRecipe.go: modules downloaded before the source, a static binary in a scratch final stage. */
-import { checkDockerfile, GO_HEALTHCHECK_SOURCE, ImageRecipe } from '../../lib';
+import { ImageRecipe } from '../../lib';
+import { GO_HEALTHCHECK_SOURCE } from '../../lib/images/recipes/go';
+import { checkDockerfile } from '../../lib/policy/dockerfile-rules';
 import { goSource, imageFor, stagesOf, validationMessage } from './support';
 
 describe('ImageRecipe.go', () => {

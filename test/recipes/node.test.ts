@@ -2,7 +2,8 @@
  * ImageRecipe.node's package managers: npm (unchanged, see images.test.ts), pnpm and yarn,
  * detected from the lockfile and installed with npm at a pinned version.
  */
-import { DEFAULT_PACKAGE_MANAGER_VERSIONS, ImageRecipe } from '../../lib';
+import { ImageRecipe } from '../../lib';
+import { DEFAULT_PACKAGE_MANAGER_VERSIONS } from '../../lib/images/recipes/node';
 import { imageFor, sourceFolder, stagesOf, validationMessage } from './support';
 
 const PKG = JSON.stringify({ name: 'svc', version: '1.0.0', private: true });

@@ -1,5 +1,7 @@
 /** ImageRecipe.python: a virtualenv built in one stage and copied into a slim final stage. */
-import { checkDockerfile, ImageRecipe, PYTHON_VENV } from '../../lib';
+import { ImageRecipe } from '../../lib';
+import { PYTHON_VENV } from '../../lib/images/recipes/python';
+import { checkDockerfile } from '../../lib/policy/dockerfile-rules';
 import { imageFor, pythonSource, stagesOf, validationMessage } from './support';
 
 const start = ['python', 'app.py'];

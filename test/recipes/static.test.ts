@@ -1,5 +1,7 @@
 /** ImageRecipe.staticSite: files served by BusyBox httpd as a numeric non-root user. */
-import { checkDockerfile, ImageRecipe, STATIC_SITE_ROOT } from '../../lib';
+import { ImageRecipe } from '../../lib';
+import { STATIC_SITE_ROOT } from '../../lib/images/recipes/static';
+import { checkDockerfile } from '../../lib/policy/dockerfile-rules';
 import { imageFor, sourceFolder, stagesOf, staticSource, validationMessage } from './support';
 
 describe('ImageRecipe.staticSite', () => {

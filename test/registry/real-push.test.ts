@@ -10,7 +10,8 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, DigestLock } from '../../lib';
+import { App } from '../../lib';
+import { DigestLock } from '../../lib/lock/lock';
 import { run } from '../../lib/cli/main';
 import { buildDocs } from '../../examples/static/main';
 import { podmanStatus, podman, waitForHttp } from '../support/podman';

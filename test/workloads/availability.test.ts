@@ -1,4 +1,5 @@
-import { checkManifests, EnvironmentSettings, WebService, WebServiceProps, Worker } from '../../lib';
+import { EnvironmentSettings, WebService, WebServiceProps, Worker } from '../../lib';
+import { checkManifests } from '../../lib/policy/manifest-rules';
 import { find, manifests } from '../support/synth';
 import { ENVIRONMENTS, expectInvalid, podSpec, shop, valid } from './support';
 
