@@ -60,7 +60,8 @@ export type { ValidationProblem } from './policy/errors';
 export { Parity } from './parity/parity';
 export type { DeclaredDifference } from './parity/declared';
 export { LockFileError } from './lock/lock';
-export type { EnvironmentPin } from './lock/lock';
+export type { EnvironmentPin, LockedImage, LockEntry, PinEntry } from './lock/lock';
+export type { CredentialProblem } from './images/credentials';
 
 // Secrets and credential files (issue 13).
 export { detectSecret, SECRET_RULE } from './policy/secrets';
