@@ -1,10 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, ImageRecipe, MigrationJob, Pipeline, WebService } from '../../lib';
+import { App, ImageRecipe, Pipeline, WebService } from '../../lib';
 import { diffCommand, shouldColor } from '../../lib/cli/diff';
 import { run } from '../../lib/cli/main';
 import { tempDir } from '../support/synth';
-import { fourEnvironmentApp, SOURCE, standardWorkloads } from '../parity/support';
+import { fourEnvironmentApp, SOURCE, synthFourEnvironmentsWithMigration } from '../parity/support';
 
 async function cli(args: string[]) {
   const out: string[] = [];
@@ -87,12 +87,7 @@ describe('prodpath diff <envA> <envB>', () => {
   describe('on a four-environment app with different replicas, hosts, storage and autoscaling', () => {
     let four: string;
     beforeAll(() => {
-      four = path.join(tempDir(), 'dist');
-      const { app } = fourEnvironmentApp((env, image) => {
-        const { db } = standardWorkloads(env, image);
-        new MigrationJob(env, 'migrate', { image, command: ['node', 'migrate.js'], waitCommand: ['node', 'migrate.js', '--wait'], connectsTo: [db] });
-      }, { app: new App({ outdir: four, printSummary: false }) });
-      app.synth();
+      four = synthFourEnvironmentsWithMigration();
     });
 
     test('names exactly the declared differences between staging and a production cluster, nothing that only names the environment', async () => {

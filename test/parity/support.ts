@@ -3,8 +3,9 @@
  * the parity and diff tests: a Postgres, a web service, a worker and a nightly task, whose
  * settings differ per environment only where the settings table says so.
  */
-import { App, CronTask, Environment, EnvironmentSettings, Image, ImageRecipe, Pipeline, Policy, Postgres, SecretRef, WebService, Worker } from '../../lib';
-import { nodeServiceFixture, testApp } from '../support/synth';
+import * as path from 'path';
+import { App, CronTask, Environment, EnvironmentSettings, Image, ImageRecipe, MigrationJob, Pipeline, Policy, Postgres, SecretRef, WebService, Worker } from '../../lib';
+import { nodeServiceFixture, tempDir, testApp } from '../support/synth';
 
 export const SOURCE = nodeServiceFixture();
 
@@ -72,6 +73,20 @@ export function fourEnvironmentApp(
   const image = pipeline.image('api', ImageRecipe.node({ source: SOURCE, start: ['node', 'server.js'] }));
   pipeline.define((env) => define(env, image));
   return { app, pipeline };
+}
+
+/**
+ * Writes the four-environment app, with a migration Job beside the standard workloads, to a new
+ * temporary `dist/` folder and returns its path (the input of the diff and report CLI tests).
+ */
+export function synthFourEnvironmentsWithMigration(): string {
+  const dist = path.join(tempDir(), 'dist');
+  const { app } = fourEnvironmentApp((env, image) => {
+    const { db } = standardWorkloads(env, image);
+    new MigrationJob(env, 'migrate', { image, command: ['node', 'migrate.js'], waitCommand: ['node', 'migrate.js', '--wait'], connectsTo: [db] });
+  }, { app: new App({ outdir: dist, printSummary: false }) });
+  app.synth();
+  return dist;
 }
 
 /** The error `app.render()` throws, or undefined. */

@@ -1,11 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments } from 'yaml';
-import { App, MigrationJob } from '../../lib';
 import { run } from '../../lib/cli/main';
 import { bytes, formatBytes, formatCpu, milliCpu } from '../../lib/report/quantity';
 import { tempDir } from '../support/synth';
-import { fourEnvironmentApp, standardWorkloads } from '../parity/support';
+import { synthFourEnvironmentsWithMigration } from '../parity/support';
 
 async function cli(args: string[]) {
   const out: string[] = [];
@@ -70,12 +69,7 @@ function expectSameTotals(dist: string, report: any, envs: string[]) {
 describe('prodpath report', () => {
   let four: string;
   beforeAll(() => {
-    four = path.join(tempDir(), 'dist');
-    const { app } = fourEnvironmentApp((env, image) => {
-      const { db } = standardWorkloads(env, image);
-      new MigrationJob(env, 'migrate', { image, command: ['node', 'migrate.js'], waitCommand: ['node', 'migrate.js', '--wait'], connectsTo: [db] });
-    }, { app: new App({ outdir: four, printSummary: false }) });
-    app.synth();
+    four = synthFourEnvironmentsWithMigration();
   });
 
   test('totals of the four-environment app match a computation straight from the YAML, in promotion order', async () => {
