@@ -181,15 +181,26 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
  * @returns every finding, errors and warnings, exemptions already applied
  */
 export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestContext): Finding[] {
+  return checkManifestStream(inputs, inputs.map((i) => i.object), ctx);
+}
+
+/** The kinds the cross-object rules look up: what {@link checkManifestStream} needs in `related`. */
+export const RELATED_KINDS: ReadonlySet<string> = new Set(['HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']);
+
+/**
+ * {@link checkManifests} for objects read one at a time (`prodpath check` of a large output, which
+ * need not hold them all): `related` holds the objects among the inputs whose kind is in
+ * {@link RELATED_KINDS} (more do no harm), in input order.
+ */
+export function checkManifestStream(inputs: Iterable<ManifestInput>, related: readonly any[], ctx: ManifestContext): Finding[] {
   const findings: Finding[] = [];
-  const objects = inputs.map((i) => i.object);
   // Indexed once, so the cross-object rules stay linear in the number of objects.
   const hpaByTarget = new Map<string, any>();
-  for (const h of objects.filter((o) => o?.kind === 'HorizontalPodAutoscaler')) {
+  for (const h of related.filter((o) => o?.kind === 'HorizontalPodAutoscaler')) {
     hpaByTarget.set(`${h.spec?.scaleTargetRef?.kind}/${h.spec?.scaleTargetRef?.name}`, h);
   }
-  const pdbsFor = indexBySelector(objects.filter((o) => o?.kind === 'PodDisruptionBudget'), (b) => b.spec?.selector?.matchLabels);
-  const netpolsFor = indexBySelector(objects.filter((o) => o?.kind === 'NetworkPolicy'), (n) => n.spec?.podSelector?.matchLabels);
+  const pdbsFor = indexBySelector(related.filter((o) => o?.kind === 'PodDisruptionBudget'), (b) => b.spec?.selector?.matchLabels);
+  const netpolsFor = indexBySelector(related.filter((o) => o?.kind === 'NetworkPolicy'), (n) => n.spec?.podSelector?.matchLabels);
 
   const minors = ctx.kubernetes ?? DEFAULT_KUBERNETES_MINORS;
   for (const input of inputs) {
