@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
 import { Composer, LineCounter, Parser, type YAMLError } from 'yaml';
-import { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } from '../environments/environment';
+import { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } from '../environments/annotations';
 import { isProductionName } from '../environments/settings';
 import { checkDockerfile, checkIgnoreFile } from '../policy/dockerfile-rules';
 import { checkManifestStream, ManifestInput, podTemplateOf, RELATED_KINDS } from '../policy/manifest-rules';
