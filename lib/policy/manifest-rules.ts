@@ -8,7 +8,7 @@ import { isWrittenReason } from './names';
 import { DETECTOR_DESCRIPTIONS, findObjectSecrets, SECRET_RULE, secretFix } from './secrets';
 import { EXEMPTION_PREFIX, Finding, ObjectRef, PolicyRule, Severity } from './rules';
 import { DEFAULT_KUBERNETES_MINORS, formatMinors, KubernetesMinor } from './schema/minors';
-import { apiChangeOf, deprecatedFieldsOf, isKnownCustomResource, isKnownKind, validateCustomResource, validateManifest } from './schema/validate';
+import { apiChangeOf, type DeprecatedField, deprecatedFieldsOf, deprecationKeyOf, isKnownCustomResource, isKnownKind, type SchemaViolation, validateCustomResource, validateManifest, validatorKeyOf } from './schema/validate';
 
 /** One object to check, with where it came from. */
 export interface ManifestInput {
@@ -143,6 +143,9 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
     byProblem.set(key, entry);
   };
   const unknownIn: KubernetesMinor[] = [];
+  // Minors whose schema of this kind is the same give the same violations: validate once.
+  const byValidator = new Map<string, SchemaViolation[]>();
+  const byNotes = new Map<string, DeprecatedField[]>();
   for (const m of minors) {
     const change = apiChangeOf(apiVersion, kind, m);
     if (change?.status === 'removed' || change?.status === 'unreleased') {
@@ -157,10 +160,15 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
       if (BUILT_IN_GROUP.test(apiVersion)) unknownIn.push(m);
       continue;
     }
-    const violations = validateManifest(obj, m);
+    const key = validatorKeyOf(apiVersion, kind, m);
+    const violations = (key !== undefined ? byValidator.get(key) : undefined) ?? validateManifest(obj, m);
+    if (key !== undefined) byValidator.set(key, violations);
     for (const v of violations) add(m, R.schema, v.message, 'correct the field to match the Kubernetes API', v.path);
     if (violations.length === 0) {
-      for (const d of deprecatedFieldsOf(obj, m)) add(m, R.deprecatedField, `the field is deprecated: ${d.note}`, 'stop setting it (see the note for what replaces it)', d.path);
+      const notesKey = deprecationKeyOf(apiVersion, kind, m);
+      const deprecated = (notesKey !== undefined ? byNotes.get(notesKey) : undefined) ?? deprecatedFieldsOf(obj, m);
+      if (notesKey !== undefined) byNotes.set(notesKey, deprecated);
+      for (const d of deprecated) add(m, R.deprecatedField, `the field is deprecated: ${d.note}`, 'stop setting it (see the note for what replaces it)', d.path);
     }
   }
   if (unknownIn.length > 0) {

@@ -115,6 +115,34 @@ function validatorFor(definition: string, minor: KubernetesMinor | 'crds'): Vali
   return validate;
 }
 
+/**
+ * Which validator `minor` uses for this apiVersion and kind: the same key in every minor where the
+ * kind's schema is the same, so one object's violations there are the same (undefined: not covered).
+ */
+export function validatorKeyOf(apiVersion: string, kind: string, minor: KubernetesMinor): string | undefined {
+  const definition = definitionOf(apiVersion, kind, minor);
+  return definition !== undefined ? `${definition}@${own(documentOf(minor).fingerprints, definition)}` : undefined;
+}
+
+/** Per minor: an id of its deprecation notes, equal for minors whose notes are the same. */
+const notesIds = new Map<KubernetesMinor, string>();
+
+/**
+ * Which walk {@link deprecatedFieldsOf} does for this apiVersion and kind in `minor`: the same key
+ * in every minor where both the kind's schema and the deprecation notes are the same.
+ */
+export function deprecationKeyOf(apiVersion: string, kind: string, minor: KubernetesMinor): string | undefined {
+  const key = validatorKeyOf(apiVersion, kind, minor);
+  if (key === undefined) return undefined;
+  let notes = notesIds.get(minor);
+  if (notes === undefined) {
+    const text = JSON.stringify(documentOf(minor).deprecatedFields);
+    notes = [...notesIds].find(([m]) => JSON.stringify(documentOf(m).deprecatedFields) === text)?.[1] ?? String(new Set(notesIds.values()).size);
+    notesIds.set(minor, notes);
+  }
+  return `${key}#${notes}`;
+}
+
 /** Whether the bundled schema of `minor` covers this apiVersion and kind. */
 export function isKnownKind(apiVersion: string, kind: string, minor: KubernetesMinor = '1.27'): boolean {
   return definitionOf(apiVersion, kind, minor) !== undefined;
@@ -187,9 +215,11 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor): Deprec
   const definition = definitionOf(apiVersion, kind, minor);
   if (definition === undefined) return [];
   const document = documentOf(minor);
+  const reaches = reachesDeprecated(minor);
   const out: DeprecatedField[] = [];
   const walk = (value: unknown, schema: Record<string, unknown> | undefined, name: string | undefined, path: string): void => {
-    if (schema === undefined || value === null || typeof value !== 'object') return;
+    // Only the parts of the object whose schema can lead to a deprecated field are visited.
+    if (schema === undefined || value === null || typeof value !== 'object' || !reaches(schema)) return;
     const ref = schema.$ref;
     if (typeof ref === 'string') {
       const target = ref.replace('#/definitions/', '');
@@ -204,15 +234,68 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor): Deprec
     const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
     const notes = name !== undefined ? own(document.deprecatedFields, name) : undefined;
     for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
-      const fieldPath = `${path}/${escapePointer(field)}`;
       const note = notes !== undefined ? own(notes, field) : undefined;
-      if (note !== undefined && v !== undefined && v !== null) out.push({ path: fieldPath, note });
       const sub = properties !== undefined ? own(properties, field) : (schema.additionalProperties as Record<string, unknown> | undefined);
-      walk(v, typeof sub === 'object' ? sub : undefined, undefined, fieldPath);
+      const descend = typeof sub === 'object' && v !== null && typeof v === 'object' && reaches(sub);
+      if ((note === undefined || v === undefined || v === null) && !descend) continue;
+      const fieldPath = `${path}/${escapePointer(field)}`;
+      if (note !== undefined && v !== undefined && v !== null) out.push({ path: fieldPath, note });
+      if (descend) walk(v, sub, undefined, fieldPath);
     }
   };
   walk(obj, document.definitions[definition], definition, '');
   return out;
+}
+
+/** Per minor: whether a schema (or a definition it references) has a field the API marks deprecated. */
+const reachesByMinor = new Map<KubernetesMinor, (schema: Record<string, unknown>) => boolean>();
+
+function reachesDeprecated(minor: KubernetesMinor): (schema: Record<string, unknown>) => boolean {
+  let reaches = reachesByMinor.get(minor);
+  if (reaches !== undefined) return reaches;
+  const document = documentOf(minor);
+  // Definitions that reach a deprecated field: those with one of their own, then, until nothing
+  // changes, those that reference one of them (reference cycles are fine).
+  const refsOf = (schema: unknown, out: Set<string>): Set<string> => {
+    if (Array.isArray(schema)) schema.forEach((v) => refsOf(v, out));
+    else if (typeof schema === 'object' && schema !== null) {
+      for (const [key, value] of Object.entries(schema)) {
+        if (key === '$ref' && typeof value === 'string') out.add(value.replace('#/definitions/', ''));
+        else refsOf(value, out);
+      }
+    }
+    return out;
+  };
+  const refs = new Map(Object.entries(document.definitions).map(([name, definition]) => [name, refsOf(definition, new Set())] as const));
+  const reaching = new Set(Object.keys(document.deprecatedFields));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [name, targets] of refs) {
+      if (!reaching.has(name) && [...targets].some((t) => reaching.has(t))) {
+        reaching.add(name);
+        grew = true;
+      }
+    }
+  }
+  const memo = new Map<object, boolean>();
+  for (const name of reaching) {
+    const definition = own(document.definitions, name);
+    if (definition !== undefined) memo.set(definition, true);
+  }
+  const check = (schema: Record<string, unknown>): boolean => {
+    const known = memo.get(schema);
+    if (known !== undefined) return known;
+    const ref = schema.$ref;
+    const found = typeof ref === 'string'
+      ? reaching.has(ref.replace('#/definitions/', ''))
+      : [...Object.values((schema.properties ?? {}) as Record<string, unknown>), schema.items, schema.additionalProperties]
+        .some((sub) => typeof sub === 'object' && sub !== null && !Array.isArray(sub) && check(sub as Record<string, unknown>));
+    memo.set(schema, found);
+    return found;
+  };
+  reaches = check;
+  reachesByMinor.set(minor, reaches);
+  return reaches;
 }
 
 // --- turning ajv errors into messages ----------------------------------------------------------
