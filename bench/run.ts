@@ -32,7 +32,7 @@ import { writeKustomizeTree } from './support/kustomize-tree';
 import { buildJsonReport, type SynthSample } from './support/json-report';
 import { describeMachine, machineInfo } from './support/machine';
 import { ENV_NAMES, IMAGE_NAME } from './support/model';
-import { type Options, parseOptions, type Stage, SYNTH_CASES, type SynthCase } from './support/options';
+import { nodeArgsOfApp, type Options, parseOptions, type Stage, SYNTH_CASES, type SynthCase } from './support/options';
 import { fmtKiB, fmtMs, fmtRatio, markdownTable, median, summarize } from './support/stats';
 import { checkEquivalence, type Equivalence } from './support/verify';
 
@@ -46,6 +46,9 @@ const MiB = 2 ** 20;
  * mostly garbage; a cap makes it collect sooner (see README "Benchmarks").
  */
 const CAPPED_HEAP = '--max-old-space-size=256';
+
+/** The node options of the init template's cdk8s.yaml: what a prodpath app runs with. */
+const TEMPLATE_NODE_ARGS = nodeArgsOfApp(fs.readFileSync(path.join(REPO_ROOT, 'templates', 'init', 'app', 'cdk8s.yaml'), 'utf8'));
 
 /** A case was stopped by Ctrl-C (or SIGTERM): stop everything and clean up. */
 class Interrupted extends Error {}
@@ -230,10 +233,14 @@ async function synthStage(opts: Options, results: Results, root: string): Promis
 
   const output = new Map<number, { bytes: number; objects: number }>();
   for (const n of opts.sizes) {
+    const prodpathArgs = (outdir: string) => ({ n, outdir, fixture });
+    const plusArgs = (outdir: string) => ({ n, outdir, image });
     const args: Record<string, (outdir: string) => Record<string, string | number>> = {
-      'prodpath': (outdir) => ({ n, outdir, fixture }),
-      'prodpath-capped': (outdir) => ({ n, outdir, fixture }),
-      'cdk8s-plus': (outdir) => ({ n, outdir, image }),
+      'prodpath': prodpathArgs,
+      'prodpath-node-defaults': prodpathArgs,
+      'prodpath-capped': prodpathArgs,
+      'cdk8s-plus': plusArgs,
+      'cdk8s-plus-same-options': plusArgs,
       'cdk8s-l1': (outdir) => ({ n, outdir, image }),
       'yaml-floor': (outdir) => ({ n, outdir, image }),
     };
@@ -242,8 +249,9 @@ async function synthStage(opts: Options, results: Results, root: string): Promis
       if (c === 'kustomize') continue; // below
       // The capped row is about N = 1000's memory: elsewhere only when --cases names it.
       if (c === 'prodpath-capped' && n < 1000 && !opts.cappedEverywhere) continue;
-      const caseName = c === 'prodpath-capped' ? 'prodpath' : c;
-      planned.push({ key: `${c}@${n}`, label: SYNTH_CASES[c], caseName, args: args[c], nodeArgs: c === 'prodpath-capped' ? [CAPPED_HEAP] : undefined });
+      const caseName = c.startsWith('prodpath') ? 'prodpath' : c.startsWith('cdk8s-plus') ? 'cdk8s-plus' : c;
+      const nodeArgs = c === 'prodpath-capped' ? [CAPPED_HEAP] : c === 'prodpath' || c === 'cdk8s-plus-same-options' ? TEMPLATE_NODE_ARGS : [];
+      planned.push({ key: `${c}@${n}`, label: SYNTH_CASES[c], caseName, args: args[c], nodeArgs });
     }
     // kustomize's build time grows with the square of the resource count: at N = 1000 a run
     // takes many minutes, so it runs fewer times (--kustomize-runs, 0 to skip it), without a
@@ -317,7 +325,7 @@ function report(opts: Options, results: Results, extra: { equivalence: Equivalen
 
   if (opts.stages.has('synth')) {
     lines.push(`### Synth: N web services x 3 environments (${ENV_NAMES.join(', ')})`, '');
-    lines.push(`Wall and CPU time (user + system of the child, all its threads) of the work in one fresh process (module loading excluded, shown as Load); median of ${opts.runs} runs after a warm-up.`, '');
+    lines.push(`Wall and CPU time (user + system of the child, all its threads) of the work in one fresh process (module loading excluded, shown as Load); median of ${opts.runs} runs after a warm-up. "prodpath" runs with the node options of the init template's cdk8s.yaml (\`${TEMPLATE_NODE_ARGS.join(' ') || 'none'}\`), the raw cases with node's defaults unless their name says otherwise.`, '');
     const rows: string[][] = [];
     for (const n of opts.sizes) {
       for (const c of opts.cases) {
@@ -401,7 +409,10 @@ function report(opts: Options, results: Results, extra: { equivalence: Equivalen
   if (opts.stages.has('synth') && opts.cases.includes('prodpath') && opts.cases.includes('cdk8s-plus')) {
     for (const [n, goal] of [[10, 1.0], [100, 0.8], [1000, 0.35]] as const) {
       const r = results.paired(`prodpath@${n}`, `cdk8s-plus@${n}`, (x) => x.cpuMs);
-      targets.push([`prodpath / raw cdk8s-plus-27 CPU time, N=${n}`, `≤ ${goal.toFixed(2)}x`, r.length ? `${fmtRatio(median(r))} (paired median)` : 'n/a', r.length ? met(median(r) <= goal) : 'not measured']);
+      const same = results.paired(`prodpath@${n}`, `cdk8s-plus-same-options@${n}`, (x) => x.cpuMs);
+      const defaults = results.paired(`prodpath-node-defaults@${n}`, `cdk8s-plus@${n}`, (x) => x.cpuMs);
+      const also = [same.length ? `${fmtRatio(median(same))} if raw cdk8s-plus-27 also had prodpath's node options` : '', defaults.length ? `${fmtRatio(median(defaults))} with node's defaults for both` : ''].filter(Boolean);
+      targets.push([`prodpath / raw cdk8s-plus-27 CPU time, N=${n}`, `≤ ${goal.toFixed(2)}x`, r.length ? `${fmtRatio(median(r))} (paired median${also.length ? `; ${also.join('; ')}` : ''})` : 'n/a', r.length ? met(median(r) <= goal) : 'not measured']);
     }
     for (const n of opts.sizes) {
       const ours = rss(`prodpath@${n}`);

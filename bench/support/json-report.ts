@@ -46,6 +46,9 @@ export interface SynthSample {
 /** The case pairs whose ratios are reported (a / b), when both ran. */
 export const RATIO_PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['prodpath', 'cdk8s-plus'],
+  ['prodpath', 'cdk8s-plus-same-options'],
+  ['prodpath-node-defaults', 'cdk8s-plus'],
+  ['prodpath', 'prodpath-node-defaults'],
   ['prodpath', 'cdk8s-l1'],
   ['prodpath', 'yaml-floor'],
   ['prodpath', 'kustomize'],

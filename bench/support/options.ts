@@ -11,13 +11,19 @@
  *   --quick                   N = 10 and 100, 3 runs, a 64 MiB context
  *
  * A value may follow its flag after `=` or as the next argument (`--n=10,100` or `--n 10,100`).
+ *
+ * The `prodpath` case runs under the node options of the init template's cdk8s.yaml (what a
+ * prodpath app runs with, see {@link nodeArgsOfApp}); `prodpath-node-defaults` runs without
+ * them, and `cdk8s-plus-same-options` runs raw cdk8s-plus-27 with them, so both comparisons show.
  */
 
 /** The synth cases, in table order, with their display names. */
 export const SYNTH_CASES = {
-  'prodpath': 'prodpath',
+  'prodpath': 'prodpath (node options of the init template)',
+  'prodpath-node-defaults': 'prodpath, node defaults',
   'prodpath-capped': 'prodpath, node --max-old-space-size=256',
   'cdk8s-plus': 'raw cdk8s-plus-27',
+  'cdk8s-plus-same-options': 'raw cdk8s-plus-27, prodpath\'s node options',
   'cdk8s-l1': 'raw cdk8s L1 (ApiObject)',
   'yaml-floor': 'plain objects + yaml (floor)',
   'kustomize': 'kubectl kustomize (3 overlays)',
@@ -128,4 +134,14 @@ export function parseOptions(argv: readonly string[]): Options {
     stages,
     ...(json !== undefined ? { json } : {}),
   };
+}
+
+/**
+ * The options a cdk8s.yaml `app` line gives node before `--import tsx`:
+ * `app: tsc ... && node --min-semi-space-size=16 --import tsx main.ts` -> `['--min-semi-space-size=16']`.
+ */
+export function nodeArgsOfApp(cdk8sYaml: string): string[] {
+  const m = /^app:.*?\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+--import\s+tsx\b/m.exec(cdk8sYaml);
+  if (m === null) throw new Error('the cdk8s.yaml app line does not run `node [options] --import tsx <file>`');
+  return m[1].split(/\s+/).filter((a) => a !== '');
 }

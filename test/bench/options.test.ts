@@ -3,7 +3,9 @@
  * pure functions, so no benchmark runs here (speed lives in bench/, never in tests).
  */
 import { buildJsonReport, type SynthSample } from '../../bench/support/json-report';
-import { parseOptions, SYNTH_CASE_IDS } from '../../bench/support/options';
+import * as fs from 'fs';
+import * as path from 'path';
+import { nodeArgsOfApp, parseOptions, SYNTH_CASE_IDS } from '../../bench/support/options';
 
 describe('bench flags', () => {
   test('--n and --cases take comma-separated lists, after = or as the next argument', () => {
@@ -38,6 +40,19 @@ describe('bench flags', () => {
     [['--n', '10', '--n', '100'], /--n is given twice/],
   ])('fails when the flags are %j', (argv, message) => {
     expect(() => parseOptions(argv)).toThrow(message);
+  });
+});
+
+describe('the node options prodpath is measured with', () => {
+  test('are those of the init template\'s cdk8s.yaml app line', () => {
+    const template = fs.readFileSync(path.join(__dirname, '..', '..', 'templates', 'init', 'app', 'cdk8s.yaml'), 'utf8');
+    expect(nodeArgsOfApp(template)).toEqual(['--min-semi-space-size=16']);
+    expect(nodeArgsOfApp('app: node --import tsx main.ts\n')).toEqual([]);
+    expect(nodeArgsOfApp('app: tsc -p . && node --a=1 --b --import tsx x.ts')).toEqual(['--a=1', '--b']);
+  });
+
+  test('fails when the app line does not run node with tsx', () => {
+    expect(() => nodeArgsOfApp('app: npx ts-node main.ts\n')).toThrow(/does not run `node \[options\] --import tsx <file>`/);
   });
 });
 
