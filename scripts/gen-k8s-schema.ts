@@ -199,8 +199,8 @@ export const HAND_ENUMS: ReadonlyArray<{
 
 // ---------------------------------------------------------------------------------------------
 
-type Json = null | boolean | number | string | Json[] | JsonObject;
-interface JsonObject {
+export type Json = null | boolean | number | string | Json[] | JsonObject;
+export interface JsonObject {
   [key: string]: Json;
 }
 
@@ -497,7 +497,8 @@ function schemaOfType(node: ts.TypeNode, decl: Declarations, where: string): Jso
   throw new Error(`${where}: cannot turn the type ${node.getText(decl.file)} (Kubernetes ${decl.minor}) into a schema`);
 }
 
-function refsOf(schema: Json, out: Set<string>): void {
+/** Adds the names of the definitions `schema` references (`$ref: #/definitions/<name>`) to `out`. */
+export function refsOf(schema: Json, out: Set<string>): void {
   if (Array.isArray(schema)) schema.forEach((s) => refsOf(s, out));
   else if (isObject(schema)) {
     for (const [key, value] of Object.entries(schema)) {
@@ -616,7 +617,8 @@ function apiChanges(minor: Minor, decls: ReadonlyMap<Minor, Declarations>): Json
   return changes;
 }
 
-function fingerprint(definition: string, definitions: JsonObject): string {
+/** A hash of a definition and everything it references (equal across minors when none of it changed). */
+export function fingerprint(definition: string, definitions: JsonObject): string {
   const seen = new Set<string>();
   const queue = [definition];
   while (queue.length > 0) {

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { parseAllDocuments, stringify } from 'yaml';
+import { checkDist } from '../lib/cli/check';
 import { run } from '../lib/cli/main';
 import { tempDir } from './support/synth';
 
@@ -106,5 +107,48 @@ describe('prodpath check', () => {
     expect(top.out).toMatch(/Commands:\n\s+check \[options\] \[dist\]/);
     const sub = await cli(['check', '--help']);
     expect(sub.out).toMatch(/--production <envs>/);
+  });
+});
+
+describe('prodpath check reads documents one at a time', () => {
+  const copy = () => {
+    const dist = path.join(tempDir(), 'dist');
+    fs.cpSync(DIST, dist, { recursive: true });
+    return dist;
+  };
+
+  test('reports a syntax error with the message, line and excerpt parseAllDocuments gives', () => {
+    const dist = copy();
+    const file = path.join(dist, 'dev', 'shop.k8s.yaml');
+    const text = `${fs.readFileSync(file, 'utf8')}---\nkind: ConfigMap\nmetadata:\n  name: [broken\n  x: 1\n`;
+    fs.writeFileSync(file, text);
+    const expected = parseAllDocuments(text).flatMap((d) => d.errors.slice(0, 1)).map((e) => e.message);
+    expect(expected).toHaveLength(1);
+    expect(expected[0]).toMatch(/at line \d+, column \d+:\n\n/);
+    const parse = checkDist(dist).findings.filter((f) => f.rule.id === 'yaml-parse');
+    expect(parse.map((f) => f.message)).toEqual(expected);
+  });
+
+  test('applies the Namespace settings to objects that come before it', () => {
+    const findingsWith = (order: (docs: any[]) => any[]) => {
+      const dist = copy();
+      editManifests(dist, 'dev/shop.k8s.yaml', (docs) => {
+        docs.find((d) => d.kind === 'Namespace').metadata.annotations['prodpath.dev/production'] = 'true';
+        return order(docs);
+      });
+      return checkDist(dist).findings.map((f) => `${f.rule.id} ${f.object?.name} ${f.message}`);
+    };
+    const first = findingsWith((docs) => docs);
+    const last = findingsWith((docs) => [...docs.filter((d) => d.kind !== 'Namespace'), ...docs.filter((d) => d.kind === 'Namespace')]);
+    expect(first.filter((f) => f.startsWith('production-replicas '))).not.toEqual([]);
+    expect(last).toEqual(first);
+  });
+
+  test('keeps values JSON cannot hold: replicas: .nan is still a number, not null', () => {
+    const dist = copy();
+    const file = path.join(dist, 'dev', 'shop.k8s.yaml');
+    fs.writeFileSync(file, fs.readFileSync(file, 'utf8').replace(/^(\s+)replicas: \d+$/m, '$1replicas: .nan'));
+    const schema = checkDist(dist).findings.filter((f) => f.rule.id === 'schema-valid' && f.where === '/spec/replicas');
+    expect(schema.map((f) => f.message)).toEqual([expect.stringMatching(/^must be an integer, got /)]);
   });
 });

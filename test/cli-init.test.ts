@@ -64,7 +64,7 @@ describe('prodpath init', () => {
     expect(pkg.scripts.test).toBe('prodpath check dist && jest');
     expect(fs.readFileSync(path.join(dir, 'main.ts'), 'utf8')).toContain("registry: 'registry.example.com:5000/team'");
     // Type-checked before every synth: tsx alone would ignore a misspelled prop.
-    expect(fs.readFileSync(path.join(dir, 'cdk8s.yaml'), 'utf8')).toContain('\napp: tsc --noEmit -p tsconfig.json 1>&2 && node --import tsx main.ts\n');
+    expect(fs.readFileSync(path.join(dir, 'cdk8s.yaml'), 'utf8')).toContain('\napp: tsc --noEmit -p tsconfig.json 1>&2 && node --min-semi-space-size=16 --import tsx main.ts\n');
   });
 
   test('points package.json at a tarball by a path relative to the app, or keeps a version range', () => {

@@ -14,5 +14,5 @@ runCase((args) => {
   // The CLI sets CDK8S_OUTDIR for the app itself; an inherited one must not leak in.
   delete env.CDK8S_OUTDIR;
   const r = execMeasured('npx', ['cdk8s', 'synth', '--check-upgrade=false'], { cwd: arg(args, 'root'), env });
-  return { externalMaxRssKiB: r.maxRssKiB };
+  return { externalMaxRssKiB: r.maxRssKiB, externalCpuMs: r.cpuMs };
 });

@@ -9,5 +9,5 @@ import { execMeasured } from '../support/exec';
 
 runCase((args) => {
   const r = execMeasured('bash', ['-c', 'set -o pipefail; xargs -0 cat < "$1" | sha256sum', 'bash', arg(args, 'list')], { cwd: arg(args, 'context') });
-  return { externalMaxRssKiB: r.maxRssKiB };
+  return { externalMaxRssKiB: r.maxRssKiB, externalCpuMs: r.cpuMs };
 });

@@ -18,9 +18,11 @@ runCase((args) => {
   const outdir = arg(args, 'outdir');
   fs.mkdirSync(outdir, { recursive: true });
   let peak = 0;
+  let cpu = 0;
   for (const env of ENV_NAMES) {
     const r = execMeasured('kubectl', ['kustomize', path.join('overlays', env)], { cwd: tree, stdoutFile: path.join(outdir, `${env}.yaml`) });
     peak = Math.max(peak, r.maxRssKiB ?? 0);
+    cpu += r.cpuMs ?? 0;
   }
-  return { externalMaxRssKiB: peak > 0 ? peak : undefined };
+  return { externalMaxRssKiB: peak > 0 ? peak : undefined, externalCpuMs: cpu > 0 ? cpu : undefined };
 });

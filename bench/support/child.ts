@@ -12,6 +12,13 @@
 export interface CaseResult {
   /** Wall time of the measured work, in milliseconds (module loading excluded). */
   readonly wallMs: number;
+  /**
+   * CPU time of the measured work, in milliseconds: user + system time of the whole process
+   * (every thread, so V8's garbage-collector and compiler threads count) between the same two
+   * points as wallMs, from `process.resourceUsage()`. Unlike wall time, other processes on the
+   * machine barely change it.
+   */
+  readonly cpuMs: number;
   /** Time from process start until the work began: node start-up, tsx and module loading. */
   readonly loadMs: number;
   /** Peak resident set size of the measuring process, in KiB. */
@@ -28,6 +35,8 @@ export interface WorkOutcome {
    * reported instead of the case process's own maxRSS, which would only measure the driver.
    */
   readonly externalMaxRssKiB?: number;
+  /** CPU time of external processes the case ran (from GNU time), in ms; reported instead of the driver's own. */
+  readonly externalCpuMs?: number;
 }
 
 /** The marker the runner looks for in a case's stdout. */
@@ -79,11 +88,14 @@ export function runCase(work: (args: Map<string, string>) => WorkOutcome | void)
     // performance.now() counts from the process's time origin: everything before this line
     // (node's bootstrap, tsx, importing cdk8s and the library) is load time.
     const loadMs = performance.now();
+    const cpuStart = process.resourceUsage();
     const start = process.hrtime.bigint();
     const outcome = work(args) ?? {};
     const wallMs = msSince(start);
+    const cpuEnd = process.resourceUsage();
     const result: CaseResult = {
       wallMs,
+      cpuMs: outcome.externalCpuMs ?? (cpuEnd.userCPUTime + cpuEnd.systemCPUTime - cpuStart.userCPUTime - cpuStart.systemCPUTime) / 1000,
       loadMs,
       maxRssKiB: outcome.externalMaxRssKiB ?? process.resourceUsage().maxRSS,
       extra: outcome.extra ?? {},

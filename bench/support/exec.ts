@@ -11,6 +11,8 @@ const GNU_TIME = '/usr/bin/time';
 export interface ExecOutcome {
   /** Peak RSS of the largest process the command ran, in KiB; undefined without GNU time. */
   readonly maxRssKiB?: number;
+  /** User + system CPU time of the command and the children it waited for, in ms; undefined without GNU time. */
+  readonly cpuMs?: number;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface ExecOutcome {
 export function execMeasured(command: string, args: readonly string[], options: { cwd?: string; stdoutFile?: string; env?: NodeJS.ProcessEnv } = {}): ExecOutcome {
   const useTime = fs.existsSync(GNU_TIME);
   const rssFile = path.join(os.tmpdir(), `.prodpath-bench-rss-${process.pid}`);
-  const argv = useTime ? ['-f', '%M', '-o', rssFile, command, ...args] : [...args];
+  const argv = useTime ? ['-f', '%M %U %S', '-o', rssFile, command, ...args] : [...args];
   const out = options.stdoutFile === undefined ? 'ignore' : fs.openSync(options.stdoutFile, 'w');
   try {
     const r = spawnSync(useTime ? GNU_TIME : command, argv, {
@@ -43,7 +45,8 @@ export function execMeasured(command: string, args: readonly string[], options: 
   if (!useTime) {
     return {};
   }
-  const kib = Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop());
+  const [kib, user, sys] = (fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
   fs.rmSync(rssFile, { force: true });
-  return { maxRssKiB: Number.isFinite(kib) ? kib : undefined };
+  const cpuMs = (user + sys) * 1000;
+  return { maxRssKiB: Number.isFinite(kib) ? kib : undefined, cpuMs: Number.isFinite(cpuMs) ? cpuMs : undefined };
 }

@@ -34,16 +34,42 @@ function kubectlVersion(): string {
   }
 }
 
-/** Lines describing CPU, cores, memory, OS, node, kubectl and the libraries measured. */
-export function describeMachine(repoRoot: string): string[] {
+/** The machine and the toolchain, as data (the JSON report's `machine`). */
+export interface MachineInfo {
+  readonly cpu: string;
+  readonly cores: number;
+  readonly availableParallelism: number;
+  readonly memoryGiB: number;
+  readonly os: string;
+  readonly kernel: string;
+  readonly node: string;
+  readonly kubectl: string;
+  readonly packages: Readonly<Record<string, string>>;
+}
+
+/** CPU, cores, memory, OS, node, kubectl and the versions of the libraries measured. */
+export function machineInfo(repoRoot: string): MachineInfo {
   const cpuinfo = read('/proc/cpuinfo');
-  const model = /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown';
-  const osName = /^PRETTY_NAME="?([^"\n]+)"?$/m.exec(read('/etc/os-release'))?.[1] ?? os.type();
+  return {
+    cpu: /^model name\s*:\s*(.+)$/m.exec(cpuinfo)?.[1] ?? os.cpus()[0]?.model ?? 'unknown',
+    cores: os.cpus().length,
+    availableParallelism: os.availableParallelism(),
+    memoryGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
+    os: /^PRETTY_NAME="?([^"\n]+)"?$/m.exec(read('/etc/os-release'))?.[1] ?? os.type(),
+    kernel: `${os.type()} ${os.release()}`,
+    node: process.version,
+    kubectl: kubectlVersion(),
+    packages: Object.fromEntries(['cdk8s', 'cdk8s-plus-27', 'yaml', 'cdk8s-cli', 'tsx'].map((name) => [name, packageVersion(repoRoot, name)])),
+  };
+}
+
+/** Lines describing the machine (the Markdown report's header). */
+export function describeMachine(info: MachineInfo): string[] {
   return [
-    `- CPU: ${model}, ${os.cpus().length} cores (${os.availableParallelism()} available to node)`,
-    `- Memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
-    `- OS: ${osName}, Linux ${os.release()}`,
-    `- node ${process.version}; kubectl ${kubectlVersion()}`,
-    `- cdk8s ${packageVersion(repoRoot, 'cdk8s')}, cdk8s-plus-27 ${packageVersion(repoRoot, 'cdk8s-plus-27')}, yaml ${packageVersion(repoRoot, 'yaml')}, cdk8s-cli ${packageVersion(repoRoot, 'cdk8s-cli')}, tsx ${packageVersion(repoRoot, 'tsx')}`,
+    `- CPU: ${info.cpu}, ${info.cores} cores (${info.availableParallelism} available to node)`,
+    `- Memory: ${info.memoryGiB.toFixed(1)} GiB`,
+    `- OS: ${info.os}, ${info.kernel}`,
+    `- node ${info.node}; kubectl ${info.kubectl}`,
+    `- ${Object.entries(info.packages).map(([name, version]) => `${name} ${version}`).join(', ')}`,
   ];
 }

@@ -50,7 +50,8 @@ export function namespaceObject(envName: string, env: BenchSettings): KubeObject
     apiVersion: 'v1',
     kind: 'Namespace',
     metadata: {
-      annotations: { 'prodpath.dev/environment': envName, 'prodpath.dev/production': String(isProduction(envName)) },
+      // The Kubernetes minors the environment is validated against: every supported one by default.
+      annotations: { 'prodpath.dev/environment': envName, 'prodpath.dev/kubernetes': '1.27-1.33', 'prodpath.dev/production': String(isProduction(envName)) },
       labels: {
         'app.kubernetes.io/managed-by': 'prodpath',
         'app.kubernetes.io/part-of': PIPELINE,

@@ -1,6 +1,6 @@
 /**
  * Checks, at a small N, that the cases really render the same manifests, so the timings
- * compare like with like: the plain-objects floor and raw cdk8s-plus-27 must write the same
+ * compare like with like: the plain-objects floor, raw cdk8s-plus-27 and raw cdk8s L1 must write the same
  * bytes as prodpath; kustomize must produce the same objects (its formatting and
  * ConfigMap name hashes differ, so objects are compared parsed, with the hash suffix of
  * ConfigMap names removed on both sides).
@@ -47,7 +47,7 @@ function objectsOf(text: string): Map<string, string> {
 }
 
 /** Compares the four outputs of the same N, environment by environment. */
-export function checkEquivalence(dirs: { prodpath: string; floor: string; plus: string; kustomize?: string }): Equivalence[] {
+export function checkEquivalence(dirs: { prodpath: string; floor: string; plus: string; l1?: string; kustomize?: string }): Equivalence[] {
   const results: Equivalence[] = [];
   const byteCheck = (what: string, pairs: [string, string][]) => {
     const differing = pairs.filter(([a, b]) => a === '' || a !== b).length;
@@ -59,10 +59,12 @@ export function checkEquivalence(dirs: { prodpath: string; floor: string; plus: 
     [readOrEmpty(path.join(dirs.prodpath, env, 'kustomization.yaml')), readOrEmpty(path.join(dirs.floor, env, 'kustomization.yaml'))],
   ]));
   // prodpath adds one header line to the file cdk8s would write.
-  byteCheck('raw cdk8s-plus-27 vs prodpath (without its header line)', ENV_NAMES.map((env): [string, string] => [
+  const cdk8sCheck = (what: string, dir: string) => byteCheck(`${what} vs prodpath (without its header line)`, ENV_NAMES.map((env): [string, string] => [
     readOrEmpty(path.join(dirs.prodpath, env, `${PIPELINE}.k8s.yaml`)).replace(/^#[^\n]*\n/, ''),
-    readOrEmpty(path.join(dirs.plus, `${env}.k8s.yaml`)),
+    readOrEmpty(path.join(dir, `${env}.k8s.yaml`)),
   ]));
+  cdk8sCheck('raw cdk8s-plus-27', dirs.plus);
+  if (dirs.l1 !== undefined) cdk8sCheck('raw cdk8s L1 (ApiObject)', dirs.l1);
 
   if (dirs.kustomize !== undefined) {
     const problems: string[] = [];

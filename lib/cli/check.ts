@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
-import { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } from '../environments/environment';
+import * as v8 from 'v8';
+import { Composer, LineCounter, Parser, type YAMLError } from 'yaml';
+import { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } from '../environments/annotations';
 import { isProductionName } from '../environments/settings';
 import { checkDockerfile, checkIgnoreFile } from '../policy/dockerfile-rules';
-import { checkManifests, ManifestInput, podTemplateOf } from '../policy/manifest-rules';
+import { checkManifestStream, ManifestInput, podTemplateOf, RELATED_KINDS } from '../policy/manifest-rules';
 import { Finding, PolicyRule } from '../policy/rules';
 import { DEFAULT_KUBERNETES_MINORS, KubernetesMinor, parseKubernetesMinors } from '../policy/schema/minors';
 
@@ -44,7 +45,8 @@ export function checkDist(dist: string, options: { production?: readonly string[
   }
   const findings: Finding[] = [];
   let manifestFiles = 0;
-  const allObjects: ManifestInput[] = [];
+  let objects = 0;
+  const podUsers = new PodUsers();
   const relOf = (p: string) => path.relative(dist, p).split(path.sep).join('/');
   const links = (entries: fs.Dirent[], dir: string) => {
     for (const e of entries.filter((d) => d.isSymbolicLink())) {
@@ -79,41 +81,51 @@ export function checkDist(dist: string, options: { production?: readonly string[
     throw new CheckUsageError(`--production names ${unknown.map((e) => JSON.stringify(e)).join(', ')}, which ${unknown.length === 1 ? 'is not an environment folder' : 'are not environment folders'} of ${dist} (environments: ${envDirs.join(', ') || 'none'}). A typo would switch the production rules off. Fix: name environments that exist, such as --production ${envDirs.find((e) => isProductionName(e)) ?? envDirs[0] ?? 'prod'}.`);
   }
   for (const envDir of envDirs) {
-    const inputs: ManifestInput[] = [];
+    // Objects are kept serialized (v8, which keeps NaN, -0 and the like) and checked one at a
+    // time, so a large output needs about its own size in memory, not that of its parsed trees.
+    const stored: Array<{ data: Buffer | undefined; file: string }> = [];
+    const related: any[] = [];
+    let ns: any;
     for (const file of manifestPaths(path.join(dist, envDir), links)) {
       const rel = relOf(file);
       manifestFiles += 1;
-      for (const doc of parseAllDocuments(fs.readFileSync(file, 'utf8'))) {
-        if (doc.errors.length > 0) {
-          findings.push({ rule: PARSE_RULE, severity: 'error', message: doc.errors[0].message, fix: 'fix the YAML syntax', file: rel });
+      for (const read of readDocuments(fs.readFileSync(file, 'utf8'))) {
+        if ('error' in read) {
+          findings.push({ rule: PARSE_RULE, severity: 'error', message: read.error, fix: 'fix the YAML syntax', file: rel });
           continue;
         }
-        let object: unknown;
-        try {
-          object = doc.toJS();
-        } catch (err) {
+        if ('unreadable' in read) {
           findings.push({
             rule: PARSE_RULE,
             severity: 'error',
-            message: `the YAML cannot be read: ${err instanceof Error ? err.message : String(err)} (aliases that expand without bound, a "billion laughs" document)`,
+            message: `the YAML cannot be read: ${read.unreadable} (aliases that expand without bound, a "billion laughs" document)`,
             fix: 'write the objects without YAML aliases (synth never writes any), or run `npx cdk8s synth` again',
             file: rel,
           });
           continue;
         }
-        if (object !== null && object !== undefined) {
-          inputs.push({ object, file: rel });
-        }
+        const object: any = read.object;
+        if (object === null || object === undefined) continue;
+        if (ns === undefined && object?.kind === 'Namespace') ns = object;
+        if (RELATED_KINDS.has(object?.kind)) related.push(object);
+        stored.push({ data: v8.serialize(object), file: rel });
       }
     }
-    const ns = inputs.find((i) => i.object?.kind === 'Namespace')?.object;
     const annotated = ns?.metadata?.annotations?.[PRODUCTION_ANNOTATION];
     const envName = ns?.metadata?.annotations?.[ENVIRONMENT_ANNOTATION] ?? envDir;
     const production = options.production ? options.production.includes(envDir) : annotated !== undefined ? annotated === 'true' : isProductionName(envName);
     const targeted = ns?.metadata?.annotations?.[KUBERNETES_ANNOTATION];
     const kubernetes = options.kubernetes ?? (typeof targeted === 'string' ? parseKubernetesMinors(targeted, `${envDir}: the Namespace annotation ${KUBERNETES_ANNOTATION}`) : DEFAULT_KUBERNETES_MINORS);
-    findings.push(...checkManifests(inputs, { production, kubernetes }));
-    allObjects.push(...inputs);
+    function* inputs(): Generator<ManifestInput> {
+      for (const entry of stored) {
+        const object = v8.deserialize(entry.data!);
+        entry.data = undefined; // checked once: let it go
+        podUsers.note(object);
+        yield { object, file: entry.file };
+      }
+    }
+    findings.push(...checkManifestStream(inputs(), related, { production, kubernetes }));
+    objects += stored.length;
   }
 
   const imagesDir = path.join(dist, 'images');
@@ -127,7 +139,7 @@ export function checkDist(dist: string, options: { production?: readonly string[
       }
       images += 1;
       const meta = fs.existsSync(path.join(dir, 'image.json')) ? JSON.parse(fs.readFileSync(path.join(dir, 'image.json'), 'utf8')) : {};
-      const users = podUsersOf(allObjects, meta.image);
+      const users = podUsers.of(meta.image);
       const dockerfile = fs.readFileSync(path.join(dir, 'Dockerfile'), 'utf8');
       const exemptions = typeof meta.exemptions === 'object' && meta.exemptions !== null ? meta.exemptions : {};
       if (users.size <= 1) {
@@ -149,7 +161,7 @@ export function checkDist(dist: string, options: { production?: readonly string[
   if (manifestFiles === 0 && !options.allowEmpty) {
     throw new CheckUsageError(`${dist} holds no manifests (*.k8s.yaml in an environment folder), so there is nothing to check and a wrong folder would pass. Fix: name the folder \`cdk8s synth\` wrote, or pass --allow-empty if an empty output is expected.`);
   }
-  return { findings, counts: { manifestFiles, objects: allObjects.length, images } };
+  return { findings, counts: { manifestFiles, objects, images } };
 }
 
 /** Every manifest file (`*.k8s.yaml`) below a folder, sorted; Compose files and kustomizations are not manifests. */
@@ -168,21 +180,83 @@ function manifestPaths(dir: string, links: (entries: fs.Dirent[], dir: string) =
   return out.sort();
 }
 
-/** The distinct `uid:gid` of the containers that run `image` (repository:tag, with or without a digest). */
-function podUsersOf(objects: readonly ManifestInput[], image: string | undefined): Set<string> {
-  const users = new Set<string>();
-  if (!image) {
-    return users;
-  }
-  for (const { object } of objects) {
+/** The `uid:gid` of the containers of every pod template, by image, noted as objects are checked. */
+class PodUsers {
+  /** Distinct (image, uid:gid) pairs in the order met. */
+  private readonly pairs: Array<{ readonly image: string; readonly user: string }> = [];
+  private readonly seen = new Set<string>();
+
+  note(object: unknown): void {
     const t = podTemplateOf(object);
     for (const c of t?.spec?.containers ?? []) {
-      if (c.image === image || (typeof c.image === 'string' && c.image.startsWith(`${image}@`))) {
-        const uid = c.securityContext?.runAsUser ?? t!.spec.securityContext?.runAsUser;
-        const gid = c.securityContext?.runAsGroup ?? t!.spec.securityContext?.runAsGroup;
-        users.add(`${uid}:${gid}`);
-      }
+      if (typeof c.image !== 'string') continue;
+      const uid = c.securityContext?.runAsUser ?? t!.spec.securityContext?.runAsUser;
+      const gid = c.securityContext?.runAsGroup ?? t!.spec.securityContext?.runAsGroup;
+      const user = `${uid}:${gid}`;
+      const key = `${c.image}\u0000${user}`;
+      if (this.seen.has(key)) continue;
+      this.seen.add(key);
+      this.pairs.push({ image: c.image, user });
     }
   }
-  return users;
+
+  /** The distinct `uid:gid` of the containers that run `image` (repository:tag, with or without a digest). */
+  of(image: string | undefined): Set<string> {
+    const users = new Set<string>();
+    if (!image) return users;
+    for (const p of this.pairs) {
+      if (p.image === image || p.image.startsWith(`${image}@`)) users.add(p.user);
+    }
+    return users;
+  }
+}
+
+type ReadDocument = { readonly object: unknown } | { readonly error: string } | { readonly unreadable: string };
+
+/**
+ * The documents of a YAML stream, one at a time (each document's syntax tree is dropped before the
+ * next is read), with the messages `parseAllDocuments` gives.
+ */
+function* readDocuments(source: string): Generator<ReadDocument> {
+  const lines = new LineCounter();
+  const parser = new Parser(lines.addNewLine);
+  for (const doc of new Composer().compose(parser.parse(source))) {
+    if (doc.errors.length > 0) {
+      yield { error: prettyMessage(doc.errors[0], source, lines) };
+      continue;
+    }
+    try {
+      yield { object: doc.toJS() };
+    } catch (err) {
+      yield { unreadable: err instanceof Error ? err.message : String(err) };
+    }
+  }
+}
+
+/** A parse error's message with its line, column and an excerpt: what `yaml`'s parseAllDocuments writes (its prettifyError is not exported). */
+function prettyMessage(error: YAMLError, source: string, lines: LineCounter): string {
+  let message = error.message;
+  if (error.pos[0] === -1) return message;
+  const [start, end] = error.pos.map((pos) => lines.linePos(pos));
+  const { line, col } = start;
+  message += ` at line ${line}, column ${col}`;
+  let ci = col - 1;
+  let lineStr = source.substring(lines.lineStarts[line - 1], lines.lineStarts[line]).replace(/[\n\r]+$/, '');
+  if (ci >= 60 && lineStr.length > 80) {
+    const trimStart = Math.min(ci - 39, lineStr.length - 79);
+    lineStr = `\u2026${lineStr.substring(trimStart)}`;
+    ci -= trimStart - 1;
+  }
+  if (lineStr.length > 80) lineStr = `${lineStr.substring(0, 79)}\u2026`;
+  if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
+    let prev = source.substring(lines.lineStarts[line - 2], lines.lineStarts[line - 1]);
+    if (prev.length > 80) prev = `${prev.substring(0, 79)}\u2026\n`;
+    lineStr = prev + lineStr;
+  }
+  if (/[^ ]/.test(lineStr)) {
+    let count = 1;
+    if (end?.line === line && end.col > col) count = Math.max(1, Math.min(end.col - col, 80 - ci));
+    message += `:\n\n${lineStr}\n${' '.repeat(ci)}${'^'.repeat(count)}\n`;
+  }
+  return message;
 }

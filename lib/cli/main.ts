@@ -6,17 +6,20 @@ import { Command } from 'commander';
 import { packageInfo } from '../peers';
 import { formatFinding } from '../policy/rules';
 import { parseKubernetesMinors } from '../policy/schema/minors';
-import { BuildFailedError, buildImages } from './build';
 import { checkDist } from './check';
-import { diffCommand, shouldColor } from './diff';
 import { INIT_RECIPES, initApp } from './init';
-import { importCommand } from './import';
-import { promote } from './promote';
-import { StackInputError, StackNotConvergedError, waitForStack } from './stack-wait';
-import { reportCommand } from './report';
-import { graphCommand } from './graph';
-import { explainCommand } from './explain';
 import { type CliIo, STD_IO } from './io';
+
+// The other subcommands' modules load when the subcommand runs: `prodpath check` need not load
+// cdk8s-plus-27, the graph layout engine or the container engine clients.
+const build = () => require('./build') as typeof import('./build');
+const diff = () => require('./diff') as typeof import('./diff');
+const importer = () => require('./import') as typeof import('./import');
+const promoter = () => require('./promote') as typeof import('./promote');
+const stackWait = () => require('./stack-wait') as typeof import('./stack-wait');
+const report = () => require('./report') as typeof import('./report');
+const graph = () => require('./graph') as typeof import('./graph');
+const explain = () => require('./explain') as typeof import('./explain');
 
 export type { CliIo } from './io';
 
@@ -68,8 +71,8 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .option('--exit-code', 'exit 1 when there are differences and 0 when there are none, like git diff --exit-code')
     .option('--no-color', 'never color the output (on with FORCE_COLOR; off when NO_COLOR is set or the output is not a terminal)')
     .action((environments: string[], opts: { dist: string; against?: string; json?: boolean; markdown?: boolean; exitCode?: boolean; color: boolean }) => {
-      setExitCode(diffCommand(environments, {
-        dist: opts.dist, against: opts.against, json: opts.json, markdown: opts.markdown, exitCode: opts.exitCode, color: shouldColor(opts.color),
+      setExitCode(diff().diffCommand(environments, {
+        dist: opts.dist, against: opts.against, json: opts.json, markdown: opts.markdown, exitCode: opts.exitCode, color: diff().shouldColor(opts.color),
       }, io));
     });
 
@@ -80,7 +83,7 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .option('--env <envs>', 'comma-separated environments to include (default: all)')
     .option('--json', 'print JSON (CPU in millicores, memory and storage in bytes)')
     .action((dist: string, opts: { env?: string; json?: boolean }) => {
-      setExitCode(reportCommand(dist, { json: opts.json, environments: opts.env?.split(',').map((s) => s.trim()).filter(Boolean) }, io));
+      setExitCode(report().reportCommand(dist, { json: opts.json, environments: opts.env?.split(',').map((s) => s.trim()).filter(Boolean) }, io));
     });
 
   // issue 17: the topology picture
@@ -90,7 +93,7 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
     .option('--out <file>', 'write the SVG to this file (default: print it)')
     .action(async (env: string, opts: { dist: string; out?: string }) => {
-      setExitCode(await graphCommand(env, { dist: opts.dist, out: opts.out }, io));
+      setExitCode(await graph().graphCommand(env, { dist: opts.dist, out: opts.out }, io));
     });
 
   // issue 17: where a field came from
@@ -102,7 +105,7 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .option('--dist <folder>', 'the folder `cdk8s synth` wrote', 'dist')
     .option('--app <file#export>', 'the app module, and the exported function that takes an App (default: the entry file of cdk8s.yaml\'s app command)')
     .action((env: string, object: string, pointer: string | undefined, opts: { dist: string; app?: string }) => {
-      setExitCode(explainCommand(env, object, pointer, { dist: opts.dist, app: opts.app }, io));
+      setExitCode(explain().explainCommand(env, object, pointer, { dist: opts.dist, app: opts.app }, io));
     });
 
   cli.command('build')
@@ -118,7 +121,7 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .option('--verbose', 'print all of the engine\'s output, not only its steps')
     .action(async (dist: string, opts: { engine?: string; engineConfig?: string; root?: string; lock: string; push?: boolean; only?: string; pull?: string; verbose?: boolean }) => {
       try {
-        await buildImages({
+        await build().buildImages({
           dist,
           root: opts.root,
           lock: opts.lock,
@@ -131,7 +134,7 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
         }, io);
         setExitCode(0);
       } catch (e) {
-        if (e instanceof BuildFailedError) {
+        if (e instanceof build().BuildFailedError) {
           io.err(e.message);
           if (e.output) {
             io.err(`--- the engine's last output ---\n${e.output}`);
@@ -161,7 +164,7 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
       if (opts.to !== undefined && to !== undefined) {
         throw new Error('prodpath promote: give the target environment once: as the second argument, or with --to when rolling back.');
       }
-      promote({ ...opts, from, to: to ?? opts.to }, io);
+      promoter().promote({ ...opts, from, to: to ?? opts.to }, io);
       setExitCode(0);
     });
 
@@ -177,16 +180,16 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
         throw new Error(`prodpath stack-wait: --timeout ${JSON.stringify(opts.timeout)} is not a number of seconds. Fix: --timeout 180.`);
       }
       try {
-        await waitForStack({ stack, timeoutMs: seconds * 1000, docker: opts.docker }, io);
+        await stackWait().waitForStack({ stack, timeoutMs: seconds * 1000, docker: opts.docker }, io);
         io.out(`prodpath stack-wait: ${stack} converged`);
         setExitCode(0);
       } catch (e) {
-        if (e instanceof StackNotConvergedError) {
+        if (e instanceof stackWait().StackNotConvergedError) {
           io.err(e.message);
           setExitCode(1);
           return;
         }
-        throw e instanceof StackInputError ? new Error(e.message) : e;
+        throw e instanceof stackWait().StackInputError ? new Error(e.message) : e;
       }
     });
 
@@ -213,7 +216,7 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .option('--name <name>', 'the app name (default: the Compose project name)')
     .option('--force', 'replace the output file when it exists')
     .action((file: string, opts: { out?: string; profile?: string[]; name?: string; force?: boolean }) => {
-      setExitCode(importCommand(file, opts, io));
+      setExitCode(importer().importCommand(file, opts, io));
     });
 
   return cli;

@@ -1,5 +1,5 @@
 import { parse } from 'yaml';
-import { mustDoubleQuote, stringifyDocument, stringifyDocumentGeneral, type StringPlace } from '../outputs/yaml';
+import { mustDoubleQuote, readsBackPlain, stringifyDocument, stringifyDocumentGeneral, type StringPlace } from '../outputs/yaml';
 import { ComposeVariable } from './compose-file';
 
 /**
@@ -78,6 +78,11 @@ function readsAsOtherThan(s: string): boolean {
   // `=` is YAML 1.1's "value" tag and `<<` the merge key: PyYAML refuses or merges them.
   if (s === '' || s === '=' || s === '<<' || s.trim() !== s || mustDoubleQuote(s)) {
     return true;
+  }
+  // Most strings are names, images and paths the YAML writer already leaves plain: its test
+  // answers for them; only the rest are parsed by both YAML versions.
+  if (readsBackPlain(s)) {
+    return false;
   }
   for (const version of ['1.1', '1.2'] as const) {
     try {

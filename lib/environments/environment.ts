@@ -3,7 +3,10 @@ import * as kplus from 'cdk8s-plus-27';
 import { Construct, IConstruct } from 'constructs';
 import { ValidationError } from '../policy/errors';
 import { DEFAULT_KUBERNETES_MINORS, formatMinors, KubernetesMinor } from '../policy/schema/minors';
+import { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } from './annotations';
 import { EnvironmentSettings, isProductionName } from './settings';
+
+export { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } from './annotations';
 
 /** Props for {@link Environment}; `Pipeline` creates environments from its `environments` table. */
 export interface EnvironmentProps<S extends EnvironmentSettings> {
@@ -24,12 +27,6 @@ export interface EnvironmentProps<S extends EnvironmentSettings> {
 
 const ENVIRONMENT_SYMBOL = Symbol.for('prodpath.Environment');
 
-/** The Namespace annotation that names the environment. */
-export const ENVIRONMENT_ANNOTATION = 'prodpath.dev/environment';
-/** The Namespace annotation that says whether production rules apply (`"true"` or `"false"`). */
-export const PRODUCTION_ANNOTATION = 'prodpath.dev/production';
-/** The Namespace annotation that lists the Kubernetes minors the environment targets (`1.27-1.33`). */
-export const KUBERNETES_ANNOTATION = 'prodpath.dev/kubernetes';
 
 /**
  * One environment of a pipeline (dev, staging, prod, ...): a cdk8s Chart whose objects all

@@ -106,6 +106,21 @@ function doubleQuoted(value: string): string {
   return escapeUnicodeLineBreaks(JSON.stringify(value));
 }
 
+/** Whether a one-line string the writer does not double-quote can be written plain: not an indicator, not a null, bool, number or date. */
+function plainReadsBack(value: string): boolean {
+  return !NOT_PLAIN.test(value) && !NON_STRING_TESTS.some((re) => re.test(value));
+}
+
+/**
+ * Whether a string written as a plain scalar reads back as the same string to YAML 1.1 and 1.2
+ * readers: the test the writer applies to leave a string plain (test/outputs/yaml.test.ts checks
+ * it with real readers). False does not mean it would not: the writer quotes some strings
+ * that did not need it.
+ */
+export function readsBackPlain(value: string): boolean {
+  return value !== '' && !value.includes('\n') && !NEEDS_ESCAPES.test(value) && !DOCUMENT_MARKER.test(value) && !mustDoubleQuote(value) && plainReadsBack(value);
+}
+
 const singleLineCache = new Map<string, string>();
 
 /** A one-line string as a key or value: plain when that reads back as the same string, else quoted. */
@@ -120,7 +135,7 @@ function singleLine(value: string): string {
   let out: string;
   if (mustDoubleQuote(value)) {
     out = doubleQuoted(value);
-  } else if (!NOT_PLAIN.test(value) && !NON_STRING_TESTS.some((re) => re.test(value))) {
+  } else if (plainReadsBack(value)) {
     out = value;
   } else if (value.includes('"') && !value.includes("'")) {
     out = `'${value}'`;

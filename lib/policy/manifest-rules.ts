@@ -8,7 +8,7 @@ import { isWrittenReason } from './names';
 import { DETECTOR_DESCRIPTIONS, findObjectSecrets, SECRET_RULE, secretFix } from './secrets';
 import { EXEMPTION_PREFIX, Finding, ObjectRef, PolicyRule, Severity } from './rules';
 import { DEFAULT_KUBERNETES_MINORS, formatMinors, KubernetesMinor } from './schema/minors';
-import { apiChangeOf, deprecatedFieldsOf, isKnownCustomResource, isKnownKind, validateCustomResource, validateManifest } from './schema/validate';
+import { apiChangeOf, type DeprecatedField, deprecatedFieldsOf, deprecationKeyOf, isKnownCustomResource, isKnownKind, type SchemaViolation, validateCustomResource, validateManifest, validatorKeyOf } from './schema/validate';
 
 /** One object to check, with where it came from. */
 export interface ManifestInput {
@@ -143,6 +143,9 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
     byProblem.set(key, entry);
   };
   const unknownIn: KubernetesMinor[] = [];
+  // Minors whose schema of this kind is the same give the same violations: validate once.
+  const byValidator = new Map<string, SchemaViolation[]>();
+  const byNotes = new Map<string, DeprecatedField[]>();
   for (const m of minors) {
     const change = apiChangeOf(apiVersion, kind, m);
     if (change?.status === 'removed' || change?.status === 'unreleased') {
@@ -157,10 +160,15 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
       if (BUILT_IN_GROUP.test(apiVersion)) unknownIn.push(m);
       continue;
     }
-    const violations = validateManifest(obj, m);
+    const key = validatorKeyOf(apiVersion, kind, m);
+    const violations = (key !== undefined ? byValidator.get(key) : undefined) ?? validateManifest(obj, m);
+    if (key !== undefined) byValidator.set(key, violations);
     for (const v of violations) add(m, R.schema, v.message, 'correct the field to match the Kubernetes API', v.path);
     if (violations.length === 0) {
-      for (const d of deprecatedFieldsOf(obj, m)) add(m, R.deprecatedField, `the field is deprecated: ${d.note}`, 'stop setting it (see the note for what replaces it)', d.path);
+      const notesKey = deprecationKeyOf(apiVersion, kind, m);
+      const deprecated = (notesKey !== undefined ? byNotes.get(notesKey) : undefined) ?? deprecatedFieldsOf(obj, m);
+      if (notesKey !== undefined) byNotes.set(notesKey, deprecated);
+      for (const d of deprecated) add(m, R.deprecatedField, `the field is deprecated: ${d.note}`, 'stop setting it (see the note for what replaces it)', d.path);
     }
   }
   if (unknownIn.length > 0) {
@@ -181,15 +189,26 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
  * @returns every finding, errors and warnings, exemptions already applied
  */
 export function checkManifests(inputs: readonly ManifestInput[], ctx: ManifestContext): Finding[] {
+  return checkManifestStream(inputs, inputs.map((i) => i.object), ctx);
+}
+
+/** The kinds the cross-object rules look up: what {@link checkManifestStream} needs in `related`. */
+export const RELATED_KINDS: ReadonlySet<string> = new Set(['HorizontalPodAutoscaler', 'PodDisruptionBudget', 'NetworkPolicy']);
+
+/**
+ * {@link checkManifests} for objects read one at a time (`prodpath check` of a large output, which
+ * need not hold them all): `related` holds the objects among the inputs whose kind is in
+ * {@link RELATED_KINDS} (more do no harm), in input order.
+ */
+export function checkManifestStream(inputs: Iterable<ManifestInput>, related: readonly any[], ctx: ManifestContext): Finding[] {
   const findings: Finding[] = [];
-  const objects = inputs.map((i) => i.object);
   // Indexed once, so the cross-object rules stay linear in the number of objects.
   const hpaByTarget = new Map<string, any>();
-  for (const h of objects.filter((o) => o?.kind === 'HorizontalPodAutoscaler')) {
+  for (const h of related.filter((o) => o?.kind === 'HorizontalPodAutoscaler')) {
     hpaByTarget.set(`${h.spec?.scaleTargetRef?.kind}/${h.spec?.scaleTargetRef?.name}`, h);
   }
-  const pdbsFor = indexBySelector(objects.filter((o) => o?.kind === 'PodDisruptionBudget'), (b) => b.spec?.selector?.matchLabels);
-  const netpolsFor = indexBySelector(objects.filter((o) => o?.kind === 'NetworkPolicy'), (n) => n.spec?.podSelector?.matchLabels);
+  const pdbsFor = indexBySelector(related.filter((o) => o?.kind === 'PodDisruptionBudget'), (b) => b.spec?.selector?.matchLabels);
+  const netpolsFor = indexBySelector(related.filter((o) => o?.kind === 'NetworkPolicy'), (n) => n.spec?.podSelector?.matchLabels);
 
   const minors = ctx.kubernetes ?? DEFAULT_KUBERNETES_MINORS;
   for (const input of inputs) {

@@ -1,8 +1,9 @@
 import * as fc from 'fast-check';
 import { parse } from 'yaml';
 import { ComposeVariable } from '../../lib/compose/compose-file';
-import { stringifyCompose } from '../../lib/compose/compose-yaml';
+import { needsQuotes, stringifyCompose } from '../../lib/compose/compose-yaml';
 import { stringifyComposeGeneral } from '../../lib/compose/compose-yaml';
+import { mustDoubleQuote } from '../../lib/outputs/yaml';
 import { jsonValue, scalarString } from '../support/yaml-arbitraries';
 
 /** Reads a written value back as a YAML 1.1 and a YAML 1.2 reader would, with Compose's `$$` unescaped. */
@@ -24,6 +25,25 @@ describe('the Compose YAML writer', () => {
     fc.assert(fc.property(fc.string(), (value) => {
       expect(readBack(stringifyCompose({ x: value }))).toEqual({ v11: value, v12: value });
     }), { numRuns: 300 });
+  });
+
+  test('decides quoting as parsing both YAML versions would (the YAML writer\'s plain test is only a shortcut)', () => {
+    // The answer by parsing alone, as the Compose writer decided before it asked the YAML writer.
+    const byParsing = (s: string): boolean => {
+      if (s === '' || s === '=' || s === '<<' || s.trim() !== s || mustDoubleQuote(s)) return true;
+      return (['1.1', '1.2'] as const).some((version) => {
+        try {
+          return parse(s, { version }) !== s;
+        } catch {
+          return true;
+        }
+      });
+    };
+    const samples = ['web', 'ghcr.io/acme/api:1.2.3', '/data', 'a:b', 'x-y_z', 'a b', 'yes', '0o17', '1:30', '- x', 'a: b', 'é', 'a,b', '.5', 'v1.2', '8080/tcp'];
+    for (const s of samples) expect([s, needsQuotes(s)]).toEqual([s, byParsing(s)]);
+    fc.assert(fc.property(fc.oneof(fc.string(), scalarString), (s) => {
+      expect([s, needsQuotes(s)]).toEqual([s, byParsing(s)]);
+    }), { numRuns: 2000 });
   });
 
   test('escapes $ in literal strings, and writes variables as Compose reads them', () => {

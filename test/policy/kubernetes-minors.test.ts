@@ -5,8 +5,8 @@ import { App, Pipeline, PolicyError, ValidationError } from '../../lib';
 import { run } from '../../lib/cli/main';
 import { checkManifests } from '../../lib/policy/manifest-rules';
 import { formatFinding } from '../../lib/policy/rules';
-import { parseKubernetesMinors, SUPPORTED_KUBERNETES_MINORS } from '../../lib/policy/schema/minors';
-import { apiChangeOf, isKnownCustomResource, isKnownKind, validateCustomResource, validateManifest } from '../../lib/policy/schema/validate';
+import { formatMinors, parseKubernetesMinors, SUPPORTED_KUBERNETES_MINORS } from '../../lib/policy/schema/minors';
+import { apiChangeOf, deprecatedFieldsOf, isKnownCustomResource, isKnownKind, validateCustomResource, validateManifest } from '../../lib/policy/schema/validate';
 import { CRD_SCHEMA_FILE, renderCrdSchema, renderSchema, schemaFile, SUPPORTED_MINORS } from '../../scripts/gen-k8s-schema';
 
 type Obj = Record<string, any>;
@@ -135,6 +135,26 @@ describe('targeted minors at the manifest check', () => {
     expect(findings.map((f) => [f.severity, f.where, f.message])).toEqual([
       ['warning', '/spec/template/spec/serviceAccount', 'the field is deprecated: Deprecated: Use serviceAccountName instead (in Kubernetes 1.33)'],
     ]);
+  });
+
+  test('names exactly the minors that deprecate a field, also where minors share a schema', () => {
+    // A Service's schema is shared by several minors (validated once), its notes too; a Volume
+    // type is deprecated from some minor on only.
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', selfLink: '/x' }, spec: { loadBalancerIP: '10.0.0.1', ports: [{ port: 80 }] } };
+    const obj = statefulSet();
+    obj.spec.template.spec.volumes = [{ name: 'v', awsElasticBlockStore: { volumeID: 'vol-1' } }];
+    for (const object of [service, obj]) {
+      const findings = checkManifests([{ object }], { production: false, kubernetes: SUPPORTED_MINORS }).filter((f) => f.rule.id === 'deprecated-field');
+      const expected = new Map<string, string[]>();
+      for (const m of SUPPORTED_MINORS) {
+        for (const d of deprecatedFieldsOf(object, m)) expected.set(`${d.path} ${d.note}`, [...(expected.get(`${d.path} ${d.note}`) ?? []), m]);
+      }
+      expect(expected.size).toBeGreaterThan(0);
+      expect(findings.map((f) => `${f.where} ${f.message}`).sort()).toEqual([...expected].map(([k, minors]) => {
+        const [where, ...note] = k.split(' ');
+        return `${where} the field is deprecated: ${note.join(' ')} (in Kubernetes ${formatMinors(minors)})`;
+      }).sort());
+    }
   });
 });
 
