@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
-import { Composer, LineCounter, Parser, type YAMLError } from 'yaml';
+import { Composer, type Document, Parser, parseAllDocuments } from 'yaml';
 import { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } from '../environments/annotations';
 import { isProductionName } from '../environments/settings';
 import { checkDockerfile, checkIgnoreFile } from '../policy/dockerfile-rules';
@@ -215,14 +215,17 @@ type ReadDocument = { readonly object: unknown } | { readonly error: string } | 
 
 /**
  * The documents of a YAML stream, one at a time (each document's syntax tree is dropped before the
- * next is read), with the messages `parseAllDocuments` gives.
+ * next is read). A document with a syntax error gets the message `parseAllDocuments` gives (with
+ * line, column and excerpt): only then is the whole stream parsed at once, to ask `yaml` for it.
  */
 function* readDocuments(source: string): Generator<ReadDocument> {
-  const lines = new LineCounter();
-  const parser = new Parser(lines.addNewLine);
-  for (const doc of new Composer().compose(parser.parse(source))) {
+  let index = 0;
+  let pretty: Document.Parsed[] | undefined;
+  for (const doc of new Composer().compose(new Parser().parse(source))) {
+    const at = index++;
     if (doc.errors.length > 0) {
-      yield { error: prettyMessage(doc.errors[0], source, lines) };
+      pretty ??= parseAllDocuments(source) as Document.Parsed[];
+      yield { error: (pretty[at]?.errors[0] ?? doc.errors[0]).message };
       continue;
     }
     try {
@@ -231,32 +234,4 @@ function* readDocuments(source: string): Generator<ReadDocument> {
       yield { unreadable: err instanceof Error ? err.message : String(err) };
     }
   }
-}
-
-/** A parse error's message with its line, column and an excerpt: what `yaml`'s parseAllDocuments writes (its prettifyError is not exported). */
-function prettyMessage(error: YAMLError, source: string, lines: LineCounter): string {
-  let message = error.message;
-  if (error.pos[0] === -1) return message;
-  const [start, end] = error.pos.map((pos) => lines.linePos(pos));
-  const { line, col } = start;
-  message += ` at line ${line}, column ${col}`;
-  let ci = col - 1;
-  let lineStr = source.substring(lines.lineStarts[line - 1], lines.lineStarts[line]).replace(/[\n\r]+$/, '');
-  if (ci >= 60 && lineStr.length > 80) {
-    const trimStart = Math.min(ci - 39, lineStr.length - 79);
-    lineStr = `\u2026${lineStr.substring(trimStart)}`;
-    ci -= trimStart - 1;
-  }
-  if (lineStr.length > 80) lineStr = `${lineStr.substring(0, 79)}\u2026`;
-  if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
-    let prev = source.substring(lines.lineStarts[line - 2], lines.lineStarts[line - 1]);
-    if (prev.length > 80) prev = `${prev.substring(0, 79)}\u2026\n`;
-    lineStr = prev + lineStr;
-  }
-  if (/[^ ]/.test(lineStr)) {
-    let count = 1;
-    if (end?.line === line && end.col > col) count = Math.max(1, Math.min(end.col - col, 80 - ci));
-    message += `:\n\n${lineStr}\n${' '.repeat(ci)}${'^'.repeat(count)}\n`;
-  }
-  return message;
 }
