@@ -4,7 +4,7 @@
  */
 import * as fc from 'fast-check';
 import { parseAllDocuments } from 'yaml';
-import { App, CronTask, Environment, ExternalImage, Image, ImageRecipe, MigrationJob, Pipeline, Postgres, SecretRef, StatefulService, ValidationError, WebService, Worker } from '../lib';
+import { App, CronTask, detectSecret, Environment, ExternalImage, Image, ImageRecipe, MigrationJob, Pipeline, Postgres, SecretRef, StatefulService, ValidationError, WebService, Worker } from '../lib';
 import { limitViolations } from '../lib/policy/name-limits';
 import { validateManifest } from '../lib/policy/schema/validate';
 import { nodeServiceFixture } from './support/synth';
@@ -174,7 +174,14 @@ const trickyValue = fc.oneof(
   fc.string({ maxLength: 20 }),
   fc.string({ unit: 'grapheme', maxLength: 10 }),
 );
-const config = fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,15}$/).filter((k) => !/PASSWORD|PASSWD|SECRET|TOKEN|API_?KEY|CREDENTIAL|PRIVATE_?KEY/.test(k)), trickyValue, { minKeys: 1, maxKeys: 6 });
+/**
+ * Config that synth accepts: entries the secret detector would refuse (a secret-like key such
+ * as `_PW`, or a value that looks like a token) are left out on purpose, with the same detector
+ * synth uses, so every run reaches the round-trip assertions.
+ */
+const config = fc.dictionary(fc.stringMatching(/^[A-Z_][A-Z0-9_]{0,15}$/), trickyValue, { minKeys: 1, maxKeys: 6 })
+  .map((data) => Object.fromEntries(Object.entries(data).filter(([key, value]) => detectSecret(key, value) === undefined)))
+  .filter((data) => Object.keys(data).length > 0);
 
 test('any config survives the YAML round trip as the same strings', () => {
   fc.assert(fc.property(config, (data) => {
