@@ -1,3 +1,4 @@
+import { DeferredStringResolver } from './images/deferred';
 import * as path from 'path';
 import * as fs from 'fs';
 import { ApiObject, App as Cdk8sApp, Chart, IResolver, Names } from 'cdk8s';
@@ -148,7 +149,8 @@ export class App extends Cdk8sApp {
 
   constructor(props: AppProps = {}) {
     const copyForCli = props.cdk8sOutdir ?? process.env.CDK8S_OUTDIR;
-    super({ outdir: copyForCli ?? '.cdk8s.out', resolvers: props.resolvers });
+    // prodpath's own resolver first: it fills in the image references decided at synth (lib/images/deferred.ts).
+    super({ outdir: copyForCli ?? '.cdk8s.out', resolvers: [new DeferredStringResolver(), ...(props.resolvers ?? [])] });
     for (const [field, why] of Object.entries(REFUSED_APP_PROPS)) {
       const value = (props as Record<string, unknown>)[field];
       if (value !== undefined) {

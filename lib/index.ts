@@ -21,7 +21,7 @@ export { Image } from './images/image';
 export { ImageRecipe } from './images/recipe';
 export { IgnoreRules } from './images/context';
 export { RecipeBase } from './images/recipe-base';
-export type { CommonRecipeOptions, IImageRecipe, ImageHealthCheck, ImageUser, RenderedRecipe } from './images/recipe-base';
+export type { CommonRecipeOptions, IImageRecipe, ImageHealthCheck, ImageUser, RenderedRecipe, WorkerImageCheck } from './images/recipe-base';
 export type { NodePackageManager, NodeRecipeOptions } from './images/recipes/node';
 export type { PythonRecipeOptions } from './images/recipes/python';
 export type { GoRecipeOptions } from './images/recipes/go';

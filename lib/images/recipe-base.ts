@@ -58,6 +58,12 @@ export interface RenderedRecipe {
 }
 
 /**
+ * A worker's liveness check, as an image run only by workers takes it for its HEALTHCHECK:
+ * a command that exits 0, or a TCP port that accepts connections.
+ */
+export type WorkerImageCheck = { readonly exec: readonly string[] } | { readonly tcpPort: number };
+
+/**
  * A recipe turns a source folder into a Dockerfile and ignore rules.
  * Use the factories on `ImageRecipe`.
  */
@@ -71,6 +77,12 @@ export interface IImageRecipe {
    * Throws a {@link ValidationError} naming `scope` for bad input.
    */
   render(scope: IConstruct, contextDir: string): RenderedRecipe;
+  /**
+   * The recipe for an image that only workers run, all with `check` as their liveness check:
+   * no port, and `check` as the HEALTHCHECK. Undefined when the recipe's port or health check
+   * was set (the user's choice stands) or the recipe cannot express it.
+   */
+  forWorkers?(check: WorkerImageCheck): IImageRecipe | undefined;
 }
 
 /**

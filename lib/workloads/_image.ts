@@ -1,6 +1,7 @@
 import { Construct } from 'constructs';
 import { Environment } from '../environments/environment';
 import { Pipeline } from '../environments/pipeline';
+import { deferredString } from '../images/deferred';
 import { Image } from '../images/image';
 import { ImageUser } from '../images/recipe';
 import { ValidationError } from '../policy/errors';
@@ -12,6 +13,13 @@ import { ExternalImage } from './external-image';
 export interface ResolvedImage {
   /** The reference the pod pulls. */
   readonly ref: string;
+  /**
+   * The reference as the workload's objects take it while the app is being defined: {@link ref},
+   * or a placeholder synth resolves when the image's build is not decided yet (lib/images/deferred.ts).
+   */
+  readonly manifestRef: string;
+  /** {@link version}, or its placeholder, as {@link manifestRef}. */
+  readonly manifestVersion: string;
   /** The numeric user and group of the container. */
   readonly user: ImageUser;
   /** The `app.kubernetes.io/version` label: the content tag (the pinned one where the environment is pinned), or the external image's tag. */
@@ -45,7 +53,8 @@ export function resolveImage(scope: Construct, env: Environment, source: unknown
     if (source.port !== undefined) {
       checkPort(scope, 'image.port', source.port);
     }
-    return { ref: source.reference, user, version: toLabelValue(parts.tag), port: source.port, display: `"${source.reference}"` };
+    const version = toLabelValue(parts.tag);
+    return { ref: source.reference, manifestRef: source.reference, user, version, manifestVersion: version, port: source.port, display: `"${source.reference}"` };
   }
   const pipeline = env.node.scope;
   if (!(source instanceof Image) || !Pipeline.isPipeline(pipeline) || !pipeline.ownsImage(source)) {
@@ -57,14 +66,21 @@ export function resolveImage(scope: Construct, env: Environment, source: unknown
       fix: 'pass the Image returned by pipeline.image(...) of this pipeline, or ExternalImage.of("name:tag", { user })',
     });
   }
-  // The build promoted into this environment (a pin in the lock), or the current one.
-  const running = pipeline.imageIn(env.name, source);
+  // The build promoted into this environment (a pin in the lock), or the current one; read when
+  // asked, since an image whose build follows its users is decided only at synth.
+  const running = () => pipeline.imageIn(env.name, source);
+  const deferred = source.undecided;
+  // A workload checks its port and HTTP path against the recipe as declared: an image a web
+  // service runs keeps it (lib/images/image.ts).
+  const declared = source.declaredHealth;
   return {
-    ref: running.ref,
+    get ref() { return running().ref; },
+    get version() { return running().tag; },
+    manifestRef: deferred ? deferredString(scope, () => running().ref) : running().ref,
+    manifestVersion: deferred ? deferredString(scope, () => running().tag) : running().tag,
     user: source.user,
-    version: running.tag,
-    port: source.port,
-    healthPath: source.healthPath,
+    port: declared.port,
+    healthPath: declared.healthPath,
     image: source,
     display: `"${source.imageName}"`,
   };

@@ -95,7 +95,7 @@ export function containerProps(scope: Construct, spec: ContainerSpec, extras: Co
   const command = extras.command ?? spec.command;
   return {
     name: extras.name ?? spec.name,
-    image: spec.image.ref,
+    image: spec.image.manifestRef,
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     ports: extras.ports,
     command: command ? [...command] : undefined,

@@ -112,7 +112,7 @@ export class CronTask extends Workload {
 
     const cronFields = this.schedule.startsWith('@') ? undefined : this.schedule.split(' ');
     this.cronJob = new kplus.CronJob(this, 'cron-job', {
-      metadata: { name: this.name, labels: { ...this.labels } },
+      metadata: { name: this.name, labels: { ...this.objectLabels } },
       schedule: cronFields
         ? Cron.schedule({ minute: cronFields[0], hour: cronFields[1], day: cronFields[2], month: cronFields[3], weekDay: cronFields[4] })
         : Cron.daily(),

@@ -2,9 +2,10 @@
  * An image's own HEALTHCHECK must check something its containers do. The Node, Python and Go
  * recipes default to an HTTP check of /healthz on their port, which suits a web service; an
  * image that only workers run serves no HTTP, so that check would mark every worker container
- * unhealthy under `docker run`, Compose and Swarm. The image is rendered (and content-tagged)
- * when it is declared, before any workload uses it, so prodpath cannot pick the default from
- * its users; it warns at synth and names the recipe setting that fixes it.
+ * unhealthy under `docker run`, Compose and Swarm. A Node recipe left at its defaults follows
+ * its users (lib/images/image.ts: no port, the workers' check); what is left is warned about
+ * here, with the recipe setting that fixes it: workers that disagree on their check, and the
+ * Python and Go recipes, which cannot drop their port.
  */
 import type { Pipeline } from '../environments/pipeline';
 import type { Image } from '../images/image';

@@ -116,7 +116,7 @@ export class MigrationJob extends Workload implements IMigration {
     };
 
     this.job = new kplus.Job(this, 'job', {
-      metadata: { name: this.name, labels: { ...this.labels }, annotations },
+      metadata: { name: this.name, labels: { ...this.objectLabels }, annotations },
       backoffLimit,
       activeDeadline: Duration.seconds(timeout),
       ttlAfterFinished: Duration.seconds(ttl),

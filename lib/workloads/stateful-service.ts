@@ -144,7 +144,7 @@ export class StatefulService extends Workload implements IConnectable {
     this.writableDirs = dirs.map((d) => ({ path: d.path, memory: d.memory ?? false, sizeLimit: d.sizeLimit }));
 
     this.service = new kplus.Service(this, 'service', {
-      metadata: { name: this.name, labels: { ...this.labels } },
+      metadata: { name: this.name, labels: { ...this.objectLabels } },
       clusterIP: 'None',
       ports: [{ name: portName, port: this.port, targetPort: this.port }],
     });
@@ -173,7 +173,7 @@ export class StatefulService extends Workload implements IConnectable {
       }),
     }));
     this.statefulSet = new kplus.StatefulSet(this, 'stateful-set', {
-      metadata: { name: this.name, labels: { ...this.labels } },
+      metadata: { name: this.name, labels: { ...this.objectLabels } },
       service: this.service,
       replicas: this.replicas,
       ...this.podBaseline(),

@@ -147,7 +147,7 @@ export class WebService extends Workload implements IConnectable {
     this.disruptionBudget = parts.disruptionBudget;
 
     this.service = new kplus.Service(this, 'service', {
-      metadata: { name: this.name, labels: { ...this.labels } },
+      metadata: { name: this.name, labels: { ...this.objectLabels } },
       type: kplus.ServiceType.CLUSTER_IP,
       ports: [{ name: portName, port: this.port, targetPort: this.port }],
     });
@@ -173,7 +173,7 @@ export class WebService extends Workload implements IConnectable {
       const secretName = tls === false ? undefined
         : checkDns1035Label(this, 'tls.secretName', (tls === true ? undefined : tls.secretName) ?? `${this.name}-tls`, 253);
       this.ingress = new kplus.Ingress(this, 'ingress', {
-        metadata: { name: this.name, labels: { ...this.labels } },
+        metadata: { name: this.name, labels: { ...this.objectLabels } },
         className: env.settings.ingressClassName,
         rules: [{ host, path, pathType: kplus.HttpIngressPathType.PREFIX, backend: kplus.IngressBackend.fromService(this.service, { port: this.port }) }],
         tls: secretName ? [{ hosts: [host], secret: kplus.Secret.fromSecretName(this, 'tls-secret', secretName) }] : undefined,

@@ -63,7 +63,7 @@ export class Worker extends Workload {
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id, props, { component: 'worker', kind: 'Worker', commandExample: '["node", "dist/worker.js"]' });
-    const imageCommand = this.image.image?.healthCommand;
+    const imageCommand = this.image.image?.declaredHealth.healthCommand;
     const health = (props.health ?? (imageCommand === undefined ? undefined : { exec: imageCommand })) as Partial<{ exec: readonly string[]; tcpPort: number }> | undefined;
     const fix = 'use health: { exec: ["node", "dist/worker.js", "--check"] } or health: { tcpPort: 9090 }, or give the image recipe a command healthCheck';
     if (typeof health !== 'object' || health === null || (health.exec === undefined) === (health.tcpPort === undefined)) {
@@ -94,6 +94,9 @@ export class Worker extends Workload {
       named.livenessProbe = { handler: 'tcpSocket', port: 'health' };
       named.startupProbe = { handler: 'tcpSocket', port: 'health' };
     }
+    // An image left at its recipe's defaults and run only by workers takes this check as its
+    // HEALTHCHECK and drops its port (lib/images/image.ts).
+    this.image.image?.noteUse({ user: this, role: 'worker', check: this.readinessCheck.kind === 'exec' ? { exec: this.readinessCheck.command } : { tcpPort: this.readinessCheck.port } });
     const parts = this.createDeployment(props, {
       ports,
       readiness: probe(3, 10),

@@ -247,8 +247,13 @@ export abstract class Workload extends Construct implements IWorkload {
   public readonly environment: Environment;
   /** The labels that select the workload's pods. */
   public readonly selectorLabels: Readonly<Record<string, string>>;
-  /** The recommended labels of the workload's objects and pods. */
-  public readonly labels: Readonly<Record<string, string>>;
+  /**
+   * The recommended labels of the workload's objects, as the workload's own objects carry them
+   * while the app is being defined: the version label may be a placeholder synth resolves
+   * (lib/images/deferred.ts). Read `labels` for the values. @internal
+   */
+  protected readonly objectLabels: Readonly<Record<string, string>>;
+  private readonly component: WorkloadComponent;
   /** The ConfigMap, when config is set. */
   public readonly configMap?: kplus.ConfigMap;
   /** The workloads this one connects to. */
@@ -284,12 +289,17 @@ export abstract class Workload extends Construct implements IWorkload {
     const env = this.environment;
     this.name = checkWorkloadName(this, 'name', props.name ?? id, options.kind, [...commonDerivedNames(env), ...(options.derivedNames ?? [])]);
     this.image = resolveImage(this, env, props.image);
+    if (options.component !== 'worker') {
+      // A worker tells its use once its check is known (worker.ts).
+      this.image.image?.noteUse({ user: this, role: options.component === 'job' || options.component === 'migration' ? 'job' : 'serves' });
+    }
     const resources = resolveResources(this, 'resources', props.resources);
     const config = checkConfig(this, props.config ?? {});
     this.config = config;
     const command = props.command === undefined ? undefined : checkCommand(this, 'command', props.command, options.commandExample);
     this.selectorLabels = selectorLabels(env, this.name);
-    this.labels = recommendedLabels(env, this.name, options.component, this.image.version);
+    this.component = options.component;
+    this.objectLabels = recommendedLabels(env, this.name, options.component, this.image.manifestVersion);
 
     // Environment variables: connections, then secrets; none may shadow another or config.
     const taken = new Map<string, string>(Object.keys(config).map((k) => [k, 'config']));
@@ -327,7 +337,7 @@ export abstract class Workload extends Construct implements IWorkload {
 
     if (Object.keys(config).length > 0) {
       this.configMap = new kplus.ConfigMap(this, 'config', {
-        metadata: { name: `${this.name}-config-${contentHash(config)}`, labels: { ...this.labels } },
+        metadata: { name: `${this.name}-config-${contentHash(config)}`, labels: { ...this.objectLabels } },
         immutable: true,
       });
       // The data goes in as a patch, not through cdk8s-plus: it drops the data when every
@@ -374,6 +384,11 @@ export abstract class Workload extends Construct implements IWorkload {
     return this.readinessCheck;
   }
 
+  /** The recommended labels of the workload's objects and pods. */
+  public get labels(): Readonly<Record<string, string>> {
+    return recommendedLabels(this.environment, this.name, this.component, this.image.version);
+  }
+
   /** How the workload is scaled, updated and stopped; undefined for run-to-completion workloads. */
   public get runSettings(): RunSettings | undefined {
     return this.runSettingsValue;
@@ -407,7 +422,7 @@ export abstract class Workload extends Construct implements IWorkload {
   private ensureNetworkPolicy(): kplus.k8s.KubeNetworkPolicy {
     if (this.policy === undefined) {
       this.policy = new kplus.k8s.KubeNetworkPolicy(this, 'network-policy', {
-        metadata: { name: this.name, labels: { ...this.labels } },
+        metadata: { name: this.name, labels: { ...this.objectLabels } },
         spec: Lazy.any({ produce: () => this.renderNetworkPolicy() }),
       });
     }
@@ -528,7 +543,7 @@ export abstract class Workload extends Construct implements IWorkload {
     const drain = resolveDrain(this, props.drain, defaultPreStop);
     const inits = this.migrationGates(props.waitFor);
     const deployment = new kplus.Deployment(this, 'deployment', {
-      metadata: { name: this.name, labels: { ...this.labels } },
+      metadata: { name: this.name, labels: { ...this.objectLabels } },
       replicas: scaling.replicas,
       ...this.podBaseline(),
       strategy: rollout.strategy,
@@ -548,7 +563,7 @@ export abstract class Workload extends Construct implements IWorkload {
     obj.addJsonPatch(JsonPatch.add('/spec/revisionHistoryLimit', rollout.revisionHistoryLimit));
     this.finishPod(deployment, obj, '/spec/template/spec', probes, inits);
     const parts = this.addAvailability(scaling, props, obj, '/spec/template/spec', ['pod-template-hash']);
-    const autoscaler = scaling.autoscale ? addAutoscaler(this, 'autoscaler', deployment, this.name, { ...this.labels }, scaling.autoscale) : undefined;
+    const autoscaler = scaling.autoscale ? addAutoscaler(this, 'autoscaler', deployment, this.name, { ...this.objectLabels }, scaling.autoscale) : undefined;
     return { deployment, autoscaler, ...parts };
   }
 
@@ -556,7 +571,7 @@ export abstract class Workload extends Construct implements IWorkload {
   protected addAvailability(scaling: Scaling, props: AvailabilityProps, obj: ApiObject, podSpecPath: string, matchLabelKeys: readonly string[]): { disruptionBudget?: kplus.k8s.KubePodDisruptionBudget } {
     const env = this.environment;
     addTopologySpread(this, env, props.topologySpread, scaling, obj, podSpecPath, { ...this.selectorLabels }, matchLabelKeys);
-    const disruptionBudget = addDisruptionBudget(this, env, props.disruptionBudget, scaling, this.name, { ...this.labels }, { ...this.selectorLabels });
+    const disruptionBudget = addDisruptionBudget(this, env, props.disruptionBudget, scaling, this.name, { ...this.objectLabels }, { ...this.selectorLabels });
     return { disruptionBudget };
   }
 
@@ -568,7 +583,7 @@ export abstract class Workload extends Construct implements IWorkload {
   protected podBaseline(): Pick<kplus.WorkloadProps, 'select' | 'podMetadata' | 'automountServiceAccountToken' | 'securityContext'> {
     return {
       select: false,
-      podMetadata: { labels: { ...this.labels } },
+      podMetadata: { labels: { ...this.objectLabels } },
       automountServiceAccountToken: false,
       securityContext: podSecurityContext(this.image.user),
     };

@@ -7,7 +7,7 @@ import { DockerfileModel, DockerfileStage, execForm, renderDockerfile } from '..
 import {
   argLines, BASE_IGNORE, checkBaseImage, checkBuildArgs, checkBuildCommand, checkEnv, checkHealthCheck,
   checkPlatforms, checkRelativePath, checkUser, CommonRecipeOptions, DEFAULT_IMAGE_USER, envLine, hasDir, hasFile, healthCheckInstruction,
-  RecipeBase, ImageHealthCheck, RenderedRecipe,
+  RecipeBase, ImageHealthCheck, RenderedRecipe, WorkerImageCheck,
 } from '../recipe-base';
 
 /** The package managers the Node recipe installs dependencies with. */
@@ -37,12 +37,14 @@ export interface NodeRecipeOptions extends CommonRecipeOptions {
    * The port the app listens on; exposed and passed as `PORT`. `false` for an image that serves
    * nothing, such as a queue worker: no `EXPOSE`, no `PORT`, and its health check is a command
    * (a `Worker` running the image then takes that command as its probe).
-   * @default 8080
+   * @default 8080; for an image only workers run, all with one check: none (see `healthCheck`)
    */
   readonly port?: number | false;
   /**
    * The health check. An HTTP check is run with node itself, so the image needs no curl.
-   * @default { kind: 'http', path: '/healthz' }; with `port: false`, required and a command
+   * @default { kind: 'http', path: '/healthz' }; with `port: false`, required and a command;
+   * left out with `port` also left out, for an image that only workers run, all with the same
+   * check: that check (an exec command as is, a TCP port checked with node), decided at synth
    */
   readonly healthCheck?: ImageHealthCheck;
   /**
@@ -245,6 +247,20 @@ function declaredPackageManager(scope: IConstruct, contextDir: string): { name: 
 /** The Node.js recipe: see `ImageRecipe.node`. */
 export class NodeRecipe extends RecipeBase<NodeRecipeOptions> {
   public readonly kind = 'node';
+
+  /**
+   * Left at its defaults (no `port`, no `healthCheck`), an image only workers run serves no
+   * HTTP: no port, and the workers' own check as its HEALTHCHECK (a TCP check runs with node).
+   */
+  public forWorkers(check: WorkerImageCheck): NodeRecipe | undefined {
+    if (this.options.port !== undefined || this.options.healthCheck !== undefined) {
+      return undefined;
+    }
+    const command = 'exec' in check
+      ? check.exec
+      : ['node', '-e', `require('net').connect(${check.tcpPort}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`];
+    return new NodeRecipe({ ...this.options, port: false, healthCheck: { kind: 'command', command: [...command] } });
+  }
 
   public render(scope: IConstruct, contextDir: string): RenderedRecipe {
     const o = this.options;

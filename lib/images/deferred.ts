@@ -1,0 +1,47 @@
+/**
+ * Strings decided at synth. An image whose recipe defaults follow its users (see
+ * `Image.noteUse`) has no tag until every workload is defined, but the workloads hand their
+ * image reference and version label to cdk8s-plus as they are constructed. They hand it a
+ * placeholder instead; the app's resolver (a cdk8s `IResolver`, installed by prodpath's `App`)
+ * replaces it with the decided value whenever an object is rendered.
+ */
+import type { ResolutionContext } from 'cdk8s';
+import { IConstruct } from 'constructs';
+
+const PREFIX = '${prodpath:deferred:';
+const TOKEN = /\$\{prodpath:deferred:(\d+)\}/g;
+
+/** The placeholders of each app (by root construct), and what produces each. */
+const producers = new WeakMap<IConstruct, Map<string, () => string>>();
+
+/** A placeholder for `produce()`, resolved when the objects of `scope`'s app are rendered. */
+export function deferredString(scope: IConstruct, produce: () => string): string {
+  const root = scope.node.root;
+  let map = producers.get(root);
+  if (map === undefined) {
+    map = new Map();
+    producers.set(root, map);
+  }
+  const id = String(map.size);
+  map.set(id, produce);
+  return `${PREFIX}${id}}`;
+}
+
+/** `value` with the placeholders of `scope`'s app replaced by their values. */
+export function resolveDeferred(scope: IConstruct, value: string): string {
+  if (!value.includes(PREFIX)) {
+    return value;
+  }
+  const map = producers.get(scope.node.root);
+  return value.replace(TOKEN, (token, id: string) => map?.get(id)?.() ?? token);
+}
+
+/** The cdk8s resolver that replaces the placeholders in every rendered value. */
+export class DeferredStringResolver {
+  public resolve(context: ResolutionContext): void {
+    const value = context.value;
+    if (typeof value === 'string' && value.includes(PREFIX)) {
+      context.replaceValue(resolveDeferred(context.obj, value));
+    }
+  }
+}
