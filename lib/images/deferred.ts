@@ -36,11 +36,15 @@ export function resolveDeferred(scope: IConstruct, value: string): string {
   return value.replace(TOKEN, (token, id: string) => map?.get(id)?.() ?? token);
 }
 
-/** The cdk8s resolver that replaces the placeholders in every rendered value. */
+/**
+ * The cdk8s resolver that replaces the placeholders in rendered values. cdk8s calls it for every
+ * value of every object, so it answers most strings from their first character: a placeholder is
+ * always a whole value (an image reference, a label value), never part of one.
+ */
 export class DeferredStringResolver {
   public resolve(context: ResolutionContext): void {
     const value = context.value;
-    if (typeof value === 'string' && value.includes(PREFIX)) {
+    if (typeof value === 'string' && value.charCodeAt(0) === 36 /* $ */ && value.startsWith(PREFIX)) {
       context.replaceValue(resolveDeferred(context.obj, value));
     }
   }
