@@ -638,7 +638,8 @@ export function fingerprint(definition: string, definitions: JsonObject): string
  * `fingerprints` (definition of each kind -> hash of everything it references, equal across
  * minors when the kind did not change, so validators can be shared); `apiChanges` (apiVersion ->
  * kind -> removed / deprecated / unreleased in this minor, with the apiVersion to use);
- * `deprecatedFields` (definition -> field -> the API's deprecation note).
+ * `deprecatedFields` (definition -> field -> the API's deprecation note); `reachesDeprecated`
+ * (the definitions from which a deprecated field can be reached, sorted).
  */
 export function generateSchema(minor: Minor = '1.27'): { document: JsonObject; openObjects: string[] } {
   const { definitions: base, openObjects } = generateBase();
@@ -676,6 +677,24 @@ export function generateSchema(minor: Minor = '1.27'): { document: JsonObject; o
   for (const byKind of Object.values(kinds)) {
     for (const definition of Object.values(byKind as JsonObject)) fingerprints[definition as string] = fingerprint(definition as string, definitions);
   }
+  // The definitions from which a deprecated field can be reached: those with one of their own,
+  // then, until nothing changes, those that reference one of them (cycles are fine). Computed
+  // here so that synth does not walk every definition of every minor to find them.
+  const refs = new Map(Object.keys(definitions).map((name) => {
+    const out = new Set<string>();
+    refsOf(definitions[name], out);
+    return [name, out] as const;
+  }));
+  const reaching = new Set(Object.keys(deprecatedFields));
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const [name, targets] of refs) {
+      if (!reaching.has(name) && [...targets].some((t) => reaching.has(t))) {
+        reaching.add(name);
+        grew = true;
+      }
+    }
+  }
   const source = MINOR_SOURCES[minor];
   const document: JsonObject = {
     $schema: 'http://json-schema.org/draft-07/schema#',
@@ -689,6 +708,7 @@ export function generateSchema(minor: Minor = '1.27'): { document: JsonObject; o
     fingerprints,
     apiChanges: apiChanges(minor, decls),
     deprecatedFields,
+    reachesDeprecated: [...reaching].sort(),
   };
   return { document: sortKeys(document) as JsonObject, openObjects };
 }

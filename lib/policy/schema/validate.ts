@@ -14,13 +14,6 @@
 import { type ErrorObject, type ValidateFunction } from 'ajv';
 import { type KubernetesMinor } from './minors';
 import { VALIDATORS } from './validators';
-import schema127 = require('./k8s-1.27.schema.json');
-import schema128 = require('./k8s-1.28.schema.json');
-import schema129 = require('./k8s-1.29.schema.json');
-import schema130 = require('./k8s-1.30.schema.json');
-import schema131 = require('./k8s-1.31.schema.json');
-import schema132 = require('./k8s-1.32.schema.json');
-import schema133 = require('./k8s-1.33.schema.json');
 import crdSchema = require('./crds.schema.json');
 
 /** One way in which a manifest object breaks the schema. */
@@ -59,23 +52,36 @@ interface SchemaDocument {
   readonly fingerprints: Record<string, string>;
   readonly apiChanges: Record<string, Record<string, ApiChange>>;
   readonly deprecatedFields: Record<string, Record<string, string>>;
+  /** The definitions from which a deprecated field can be reached (computed by the generator). */
+  readonly reachesDeprecated: readonly string[];
 }
 
-const DOCUMENTS: Readonly<Record<KubernetesMinor, SchemaDocument>> = {
-  '1.27': schema127 as unknown as SchemaDocument,
-  '1.28': schema128 as unknown as SchemaDocument,
-  '1.29': schema129 as unknown as SchemaDocument,
-  '1.30': schema130 as unknown as SchemaDocument,
-  '1.31': schema131 as unknown as SchemaDocument,
-  '1.32': schema132 as unknown as SchemaDocument,
-  '1.33': schema133 as unknown as SchemaDocument,
+/**
+ * Each minor's schema document, read the first time that minor is asked for: an app that targets
+ * four minors, or `prodpath check --kube 1.31`, reads only those (each file is about 160 KB).
+ * The build copies the files next to this module (package.json `build`).
+ */
+const DOCUMENT_FILES: Readonly<Record<KubernetesMinor, () => unknown>> = {
+  '1.27': () => require('./k8s-1.27.schema.json'),
+  '1.28': () => require('./k8s-1.28.schema.json'),
+  '1.29': () => require('./k8s-1.29.schema.json'),
+  '1.30': () => require('./k8s-1.30.schema.json'),
+  '1.31': () => require('./k8s-1.31.schema.json'),
+  '1.32': () => require('./k8s-1.32.schema.json'),
+  '1.33': () => require('./k8s-1.33.schema.json'),
 };
+const documents = new Map<KubernetesMinor, SchemaDocument>();
 
 /** The schema document of a minor; throws for a minor prodpath has no schema for. */
 function documentOf(minor: KubernetesMinor): SchemaDocument {
-  const document = Object.prototype.hasOwnProperty.call(DOCUMENTS, minor) ? DOCUMENTS[minor] : undefined;
+  let document = documents.get(minor);
   if (document === undefined) {
-    throw new Error(`prodpath has no schema for Kubernetes ${String(minor)} (it has ${Object.keys(DOCUMENTS).join(', ')})`);
+    const load = Object.prototype.hasOwnProperty.call(DOCUMENT_FILES, minor) ? DOCUMENT_FILES[minor] : undefined;
+    if (load === undefined) {
+      throw new Error(`prodpath has no schema for Kubernetes ${String(minor)} (it has ${Object.keys(DOCUMENT_FILES).join(', ')})`);
+    }
+    document = load() as SchemaDocument;
+    documents.set(minor, document);
   }
   return document;
 }
@@ -83,8 +89,8 @@ function documentOf(minor: KubernetesMinor): SchemaDocument {
 /** The custom resources prodpath emits, from their published CRDs (`crds.schema.json`). */
 const CRD_DOCUMENT = crdSchema as unknown as Pick<SchemaDocument, 'definitions' | 'kinds' | 'fingerprints'> & { readonly sources: Record<string, string> };
 
-const quantitySchema = DOCUMENTS['1.27'].definitions[QUANTITY_DEFINITION];
-const intOrStringSchema = DOCUMENTS['1.27'].definitions[INT_OR_STRING_DEFINITION];
+/** A definition of the 1.27 schema (the same in every minor), for messages. */
+const definition127 = (name: string) => documentOf('1.27').definitions[name];
 
 /** Loaded validators by `<definition>@<fingerprint>` (the same schema in several minors loads once). */
 const validators = new Map<string, ValidateFunction>();
@@ -254,29 +260,7 @@ function reachesDeprecated(minor: KubernetesMinor): (schema: Record<string, unkn
   let reaches = reachesByMinor.get(minor);
   if (reaches !== undefined) return reaches;
   const document = documentOf(minor);
-  // Definitions that reach a deprecated field: those with one of their own, then, until nothing
-  // changes, those that reference one of them (reference cycles are fine).
-  const refsOf = (schema: unknown, out: Set<string>): Set<string> => {
-    if (Array.isArray(schema)) schema.forEach((v) => refsOf(v, out));
-    else if (typeof schema === 'object' && schema !== null) {
-      for (const [key, value] of Object.entries(schema)) {
-        if (key === '$ref' && typeof value === 'string') out.add(value.replace('#/definitions/', ''));
-        else refsOf(value, out);
-      }
-    }
-    return out;
-  };
-  const refs = new Map(Object.entries(document.definitions).map(([name, definition]) => [name, refsOf(definition, new Set())] as const));
-  const reaching = new Set(Object.keys(document.deprecatedFields));
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const [name, targets] of refs) {
-      if (!reaching.has(name) && [...targets].some((t) => reaching.has(t))) {
-        reaching.add(name);
-        grew = true;
-      }
-    }
-  }
+  const reaching = new Set(document.reachesDeprecated);
   const memo = new Map<object, boolean>();
   for (const name of reaching) {
     const definition = own(document.definitions, name);
@@ -338,10 +322,10 @@ function toViolation(error: ErrorObject): SchemaViolation {
     }
     case 'type':
     case 'pattern': {
-      if (isSchema(error.parentSchema, quantitySchema)) {
+      if (isSchema(error.parentSchema, definition127(QUANTITY_DEFINITION))) {
         return { path, message: `must be a Kubernetes quantity such as 512Mi or 0.5, got ${got}` };
       }
-      if (isSchema(error.parentSchema, intOrStringSchema)) {
+      if (isSchema(error.parentSchema, definition127(INT_OR_STRING_DEFINITION))) {
         return { path, message: `must be an integer or a string (int-or-string, e.g. 8080 or "http"), got ${got}` };
       }
       if (error.keyword === 'pattern') return { path, message: `must match the pattern ${String(params.pattern)}, got ${got}` };
