@@ -107,6 +107,23 @@ function run(command: string, args: readonly string[], options: { cwd: string; e
   });
 }
 
+/**
+ * The prodpath case and `prodpath check` run the compiled package (build/, as an app installs
+ * it): refuse a missing build, or one older than a file of lib/, which would measure old code.
+ */
+function assertFreshBuild(): void {
+  const built = path.join(REPO_ROOT, 'build', 'lib', 'index.js');
+  if (!fs.existsSync(built)) {
+    throw new Error('the prodpath cases run the compiled package: run npm run build first (npm run bench does)');
+  }
+  const builtAt = fs.statSync(built).mtimeMs;
+  const newer = (fs.readdirSync(path.join(REPO_ROOT, 'lib'), { recursive: true }) as string[])
+    .filter((f) => f.endsWith('.ts') && fs.statSync(path.join(REPO_ROOT, 'lib', f)).mtimeMs > builtAt);
+  if (newer.length > 0) {
+    throw new Error(`build/ is older than lib/${newer[0]}${newer.length > 1 ? ` and ${newer.length - 1} more` : ''}: run npm run build first (npm run bench does)`);
+  }
+}
+
 /** The environment of every child: no CDK8S_* variable may change what cdk8s writes. */
 const CHILD_ENV: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('CDK8S_')));
 
@@ -487,10 +504,11 @@ async function main(): Promise<number> {
       }
     };
     await stage('synth', async () => {
+      assertFreshBuild();
       synth = await synthStage(opts, results, root);
     });
     await stage('cli', () => {
-      if (!fs.existsSync(path.join(REPO_ROOT, 'build', 'lib', 'cli', 'main.js'))) throw new Error('prodpath check runs the compiled CLI: run npm run build first');
+      assertFreshBuild();
       return runRounds(results, tempDir('cli-', root), opts.runs, [
         { key: 'cdk8s-cli', label: 'npx cdk8s synth', caseName: 'cdk8s-cli', args: () => ({ root: REPO_ROOT }) },
         { key: 'prodpath-check', label: 'prodpath check dist', caseName: 'prodpath-check', args: () => ({ root: REPO_ROOT }) },
