@@ -1,4 +1,3 @@
-import { DeferredStringResolver } from './images/deferred';
 import * as path from 'path';
 import * as fs from 'fs';
 import { ApiObject, App as Cdk8sApp, Chart, IResolver, Names } from 'cdk8s';
@@ -7,6 +6,7 @@ import { Environment } from './environments/environment';
 import { Pipeline } from './environments/pipeline';
 import { assertPeers } from './peers';
 import { BAKE_FILE, renderBakeFile } from './images/bake';
+import { DeferredStringResolver } from './images/deferred';
 import { checkPinIntegrity } from './lock/pin-integrity';
 import { Image } from './images/image';
 import { checkExternalDigests, checkLockedDigests } from './lock/require-digests';
