@@ -249,33 +249,35 @@ class Writer {
   /** A node as the text after `key:` or `- `; `indent` is the indentation of its own lines. */
   public node(v: unknown, indent: string, afterKey: boolean, key: string | undefined): string {
     if (typeof v === 'string') {
-      const s = this.string(v, indent, afterKey ? { role: 'value', key } : { role: 'item', key });
+      const s = this.string(v, indent, afterKey ? 'value' : 'item', key);
       return afterKey ? ` ${s}` : s;
     }
     if (typeof v !== 'object' || v === null) {
       const s = otherScalar(v);
       return afterKey ? ` ${s}` : s;
     }
-    const empty = Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0;
     const text = Array.isArray(v) ? this.seq(v, indent, afterKey ? key : undefined) : this.map(v, indent);
-    // An empty collection is written in flow style on the key's line: `key: {}`, `- []`.
+    // An empty collection is written in flow style on the key's line: `key: {}`, `- []`. A
+    // collection with items never writes just `{}` or `[]` (it starts with a key or `- `).
+    const empty = text === '{}' || text === '[]';
     return afterKey ? (empty ? ` ${text}` : `\n${indent}${text}`) : text;
   }
 
-  /** A string scalar: plain, quoted or a literal block. */
-  public string(v: string, indent: string, place: StringPlace): string {
+  /** A string scalar: plain, quoted or a literal block; `role` and `key` say where it sits (see {@link StringPlace}). */
+  public string(v: string, indent: string, role: StringPlace['role'], key?: string): string {
     if (v === '<<') {
       // YAML 1.1's merge key: the general writer tags it `!!str`.
       throw NEEDS_GENERAL_WRITER;
     }
-    if (this.options.doubleQuote?.(v, place)) {
+    // The place is only built for a writer that asks for it (most write without options).
+    if (this.options.doubleQuote?.(v, role === 'key' ? KEY_PLACE : { role, key })) {
       // One line without escapes is its JSON form; the rest is the general writer's.
       if (v.includes('\n') || NEEDS_ESCAPES.test(v)) {
         throw NEEDS_GENERAL_WRITER;
       }
       return doubleQuoted(v);
     }
-    if (place.role === 'key') {
+    if (role === 'key') {
       if (v.includes('\n') || v.length > 1000) {
         throw NEEDS_GENERAL_WRITER;
       }
@@ -302,7 +304,7 @@ class Writer {
       if (value === undefined) {
         throw NEEDS_GENERAL_WRITER;
       }
-      out += `${i === 0 ? '' : `\n${indent}`}${this.string(key, inner, KEY_PLACE)}:${this.node(value, inner, true, key)}`;
+      out += `${i === 0 ? '' : `\n${indent}`}${this.string(key, inner, 'key')}:${this.node(value, inner, true, key)}`;
     }
     return out;
   }
