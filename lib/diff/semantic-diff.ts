@@ -127,7 +127,9 @@ export function valueAt(root: unknown, pointer: string): unknown {
 /** The kind, name and namespace of an object, for messages. */
 export function describeObject(o: ManifestObject | undefined): { kind: string; name: string; namespace?: string } {
   const m = o?.object?.metadata ?? {};
-  return { kind: String(o?.object?.kind ?? '?'), name: String(m.name ?? '?'), ...(m.namespace !== undefined ? { namespace: String(m.namespace) } : {}) };
+  const kind = String(o?.object?.kind ?? '?');
+  const name = String(m.name ?? '?');
+  return m.namespace !== undefined ? { kind, name, namespace: String(m.namespace) } : { kind, name };
 }
 
 /**
@@ -214,7 +216,8 @@ export function diffManifests(from: readonly ManifestObject[], to: readonly Mani
     const oa = a.get(key);
     const ob = b.get(key);
     const changes = oa === undefined || ob === undefined ? [] : diffValues(oa.object, ob.object, {
-      ...ctx,
+      hashedFrom: ctx.hashedFrom,
+      hashedTo: ctx.hashedTo,
       nsFrom: namespaceOf(oa.object),
       nsTo: namespaceOf(ob.object),
     }).filter((c) => !(options.ignoreNamespace && c.derivedFrom === 'namespace'))
@@ -231,13 +234,15 @@ export function diffManifests(from: readonly ManifestObject[], to: readonly Mani
     }
   }
   for (const { key, oa, ob, changes: all } of pairs) {
-    const base = { key, kind: String((oa ?? ob)!.object?.kind ?? ''), source: (oa ?? ob)!.source ?? '' };
+    // Object literals rather than spreads of a common base: V8 builds those many times slower.
+    const kind = String((oa ?? ob)!.object?.kind ?? '');
+    const source = (oa ?? ob)!.source ?? '';
     if (oa === undefined) {
-      objects.push({ ...base, status: 'added', toName: ob!.object?.metadata?.name, to: ob, changes: [] });
+      objects.push({ key, kind, source, status: 'added', toName: ob!.object?.metadata?.name, to: ob, changes: [] });
       continue;
     }
     if (ob === undefined) {
-      objects.push({ ...base, status: 'removed', fromName: oa.object?.metadata?.name, from: oa, changes: [] });
+      objects.push({ key, kind, source, status: 'removed', fromName: oa.object?.metadata?.name, from: oa, changes: [] });
       continue;
     }
     const changes = all.filter((c) => !(c.derivedFrom === 'content-hashed-name' && sameContent.has(`${c.from}\u0000${c.to}`)));
@@ -245,7 +250,7 @@ export function diffManifests(from: readonly ManifestObject[], to: readonly Mani
       unchanged += 1;
       continue;
     }
-    objects.push({ ...base, status: 'changed', fromName: oa.object?.metadata?.name, toName: ob.object?.metadata?.name, from: oa, to: ob, changes });
+    objects.push({ key, kind, source, status: 'changed', fromName: oa.object?.metadata?.name, toName: ob.object?.metadata?.name, from: oa, to: ob, changes });
   }
   return { objects, unchanged };
 }
@@ -274,7 +279,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function changed(from: unknown, to: unknown, pointer: string, ctx: ValueContext): FieldChange {
   const derivedFrom = derivation(from, to, ctx);
-  return { pointer, op: 'changed', from, to, ...(derivedFrom ? { derivedFrom } : {}) };
+  // Literals rather than a spread: V8 builds a spread-and-extend object many times slower.
+  return derivedFrom ? { pointer, op: 'changed', from, to, derivedFrom } : { pointer, op: 'changed', from, to };
 }
 
 /**
