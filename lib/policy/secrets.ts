@@ -157,8 +157,18 @@ export function isHighEntropy(value: string): boolean {
 
 /** Whether a value is only a reference to a variable, or empty: nothing secret is written. */
 function carriesNothing(value: string): boolean {
+  if (startsPlain(value)) {
+    // Neither blank, quoted, a reference nor asterisks: something is written.
+    return false;
+  }
   const v = value.trim().replace(/^["']+|["']+$/g, '');
   return v === '' || REFERENCE.test(v) || /^\*+$/.test(v);
+}
+
+/** Whether a string starts with a letter or digit (most values do). */
+function startsPlain(value: string): boolean {
+  const c = value.charCodeAt(0);
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /** A secret found inside a string: the detector and the exact characters to hide. */
@@ -373,7 +383,7 @@ const RECORD_ANNOTATIONS = ['exempt.policy.prodpath.dev/', 'parity.prodpath.dev/
 
 /** JSON pointer escaping of one segment (most keys have neither '~' nor '/'). */
 const escapePointer = (s: string) => (s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s);
-const lastSegment = (key: string) => key.split('/').pop() ?? key;
+const lastSegment = (key: string) => key.slice(key.lastIndexOf('/') + 1);
 
 /**
  * Every secret written in plain text in one Kubernetes object: ConfigMap data, env values,
@@ -455,9 +465,10 @@ export function findObjectSecrets(obj: any): ObjectSecret[] {
         if (last === 'annotations' && RECORD_ANNOTATIONS.some((prefix) => k.startsWith(prefix))) {
           continue;
         }
-        const detector = detectSecret(lastSegment(k), v);
+        const name = lastSegment(k);
+        const detector = detectSecret(name, v);
         if (detector !== undefined) {
-          add(pointerTo(k), `${last === 'labels' ? 'label' : 'annotation'} ${k}`, lastSegment(k), v, detector);
+          add(pointerTo(k), `${last === 'labels' ? 'label' : 'annotation'} ${k}`, name, v, detector);
         }
         continue;
       }
