@@ -234,7 +234,7 @@ export function diffManifests(from: readonly ManifestObject[], to: readonly Mani
     }
   }
   for (const { key, oa, ob, changes: all } of pairs) {
-    // Object literals rather than spreads of a common base: V8 builds those many times slower.
+    // Object literals rather than spreads of a common base: V8 builds `{ ...base, more }` several times slower.
     const kind = String((oa ?? ob)!.object?.kind ?? '');
     const source = (oa ?? ob)!.source ?? '';
     if (oa === undefined) {
@@ -279,7 +279,7 @@ function isObject(v: unknown): v is Record<string, unknown> {
 
 function changed(from: unknown, to: unknown, pointer: string, ctx: ValueContext): FieldChange {
   const derivedFrom = derivation(from, to, ctx);
-  // Literals rather than a spread: V8 builds a spread-and-extend object many times slower.
+  // Literals rather than a spread: V8 builds `{ ...a, ...b }` several times slower.
   return derivedFrom ? { pointer, op: 'changed', from, to, derivedFrom } : { pointer, op: 'changed', from, to };
 }
 
