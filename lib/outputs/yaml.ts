@@ -240,42 +240,68 @@ export interface FastWriterOptions {
 
 const KEY_PLACE: StringPlace = { role: 'key' };
 
+/**
+ * Writes one document into a list of pieces, joined once at the end: building the text by
+ * concatenation makes a tree of millions of partial strings, which costs more to collect and
+ * to flatten than the writing itself.
+ */
 class Writer {
+  /** The pieces of the text written so far. */
+  public readonly parts: string[] = [];
   /** Objects and arrays seen in this document: the `yaml` package writes a repeat as an alias. */
   private readonly seen = new Set<object>();
 
   constructor(private readonly options: FastWriterOptions) {}
 
-  /** A node as the text after `key:` or `- `; `indent` is the indentation of its own lines. */
-  public node(v: unknown, indent: string, afterKey: boolean, key: string | undefined): string {
+  /** Writes a node as the text after `key:` or `- `; `indent` is the indentation of its own lines. */
+  public node(v: unknown, indent: string, afterKey: boolean, key: string | undefined): void {
+    const parts = this.parts;
     if (typeof v === 'string') {
-      const s = this.string(v, indent, afterKey ? { role: 'value', key } : { role: 'item', key });
-      return afterKey ? ` ${s}` : s;
+      const s = this.string(v, indent, afterKey ? 'value' : 'item', key);
+      parts.push(afterKey ? ` ${s}` : s);
+      return;
     }
     if (typeof v !== 'object' || v === null) {
       const s = otherScalar(v);
-      return afterKey ? ` ${s}` : s;
+      parts.push(afterKey ? ` ${s}` : s);
+      return;
     }
-    const empty = Array.isArray(v) ? v.length === 0 : Object.keys(v).length === 0;
-    const text = Array.isArray(v) ? this.seq(v, indent, afterKey ? key : undefined) : this.map(v, indent);
-    // An empty collection is written in flow style on the key's line: `key: {}`, `- []`.
-    return afterKey ? (empty ? ` ${text}` : `\n${indent}${text}`) : text;
+    if (!afterKey) {
+      if (Array.isArray(v)) {
+        this.seq(v, indent, undefined);
+      } else {
+        this.map(v, indent);
+      }
+      return;
+    }
+    // After a key, a collection starts on the next line, but an empty one is written in flow
+    // style on the key's line (`key: {}`): the separator is decided once the collection is written.
+    const at = parts.length;
+    parts.push('');
+    if (Array.isArray(v)) {
+      this.seq(v, indent, key);
+    } else {
+      this.map(v, indent);
+    }
+    const empty = parts.length === at + 2 && (parts[at + 1] === '{}' || parts[at + 1] === '[]');
+    parts[at] = empty ? ' ' : `\n${indent}`;
   }
 
-  /** A string scalar: plain, quoted or a literal block. */
-  public string(v: string, indent: string, place: StringPlace): string {
+  /** A string scalar: plain, quoted or a literal block; `role` and `key` say where it sits (see {@link StringPlace}). */
+  public string(v: string, indent: string, role: StringPlace['role'], key?: string): string {
     if (v === '<<') {
       // YAML 1.1's merge key: the general writer tags it `!!str`.
       throw NEEDS_GENERAL_WRITER;
     }
-    if (this.options.doubleQuote?.(v, place)) {
+    // The place is only built for a writer that asks for it (most write without options).
+    if (this.options.doubleQuote?.(v, role === 'key' ? KEY_PLACE : { role, key })) {
       // One line without escapes is its JSON form; the rest is the general writer's.
       if (v.includes('\n') || NEEDS_ESCAPES.test(v)) {
         throw NEEDS_GENERAL_WRITER;
       }
       return doubleQuoted(v);
     }
-    if (place.role === 'key') {
+    if (role === 'key') {
       if (v.includes('\n') || v.length > 1000) {
         throw NEEDS_GENERAL_WRITER;
       }
@@ -284,48 +310,51 @@ class Writer {
     return v.includes('\n') ? literalBlock(v, indent) : singleLine(v);
   }
 
-  /** A mapping whose keys start at `indent` (the first line's indentation is the caller's). */
-  public map(obj: object, indent: string): string {
+  /** Writes a mapping whose keys start at `indent` (the first line's indentation is the caller's). */
+  public map(obj: object, indent: string): void {
     if (this.seen.has(obj) || !isPlainObject(obj)) {
       throw NEEDS_GENERAL_WRITER;
     }
     this.seen.add(obj);
     const keys = Object.keys(obj);
     if (keys.length === 0) {
-      return '{}';
+      this.parts.push('{}');
+      return;
     }
     const inner = `${indent}  `;
-    let out = '';
+    const newline = `\n${indent}`;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       const value = (obj as Record<string, unknown>)[key];
       if (value === undefined) {
         throw NEEDS_GENERAL_WRITER;
       }
-      out += `${i === 0 ? '' : `\n${indent}`}${this.string(key, inner, KEY_PLACE)}:${this.node(value, inner, true, key)}`;
+      const k = this.string(key, inner, 'key');
+      this.parts.push(i === 0 ? `${k}:` : `${newline}${k}:`);
+      this.node(value, inner, true, key);
     }
-    return out;
   }
 
-  /** A block sequence whose `- ` markers start at `indent`; `key` is the key it is the value of. */
-  public seq(arr: readonly unknown[], indent: string, key: string | undefined): string {
+  /** Writes a block sequence whose `- ` markers start at `indent`; `key` is the key it is the value of. */
+  public seq(arr: readonly unknown[], indent: string, key: string | undefined): void {
     if (this.seen.has(arr) || Object.getPrototypeOf(arr) !== Array.prototype) {
       throw NEEDS_GENERAL_WRITER;
     }
     this.seen.add(arr);
     if (arr.length === 0) {
-      return '[]';
+      this.parts.push('[]');
+      return;
     }
     const inner = `${indent}  `;
-    let out = '';
+    const marker = `\n${indent}- `;
     for (let i = 0; i < arr.length; i++) {
       const item = arr[i];
       if (item === undefined) {
         throw NEEDS_GENERAL_WRITER;
       }
-      out += `${i === 0 ? '' : `\n${indent}`}- ${this.node(item, inner, false, key)}`;
+      this.parts.push(i === 0 ? '- ' : marker);
+      this.node(item, inner, false, key);
     }
-    return out;
   }
 }
 
@@ -341,7 +370,13 @@ export function stringifyDocumentFast(doc: unknown, options: FastWriterOptions =
   }
   try {
     const writer = new Writer(options);
-    return `${Array.isArray(doc) ? writer.seq(doc, '', undefined) : writer.map(doc, '')}\n`;
+    if (Array.isArray(doc)) {
+      writer.seq(doc, '', undefined);
+    } else {
+      writer.map(doc, '');
+    }
+    writer.parts.push('\n');
+    return writer.parts.join('');
   } catch (e) {
     if (e === NEEDS_GENERAL_WRITER) {
       return undefined;

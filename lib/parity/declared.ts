@@ -180,8 +180,11 @@ export const DECLARED_DIFFERENCES: readonly DeclaredDifference[] = [
 
 /** Whether a pointer pattern covers a pointer; returns the length of the matched prefix in segments. */
 export function matchPointer(pattern: string, pointer: string): number | undefined {
-  const ps = pointerSegments(pattern);
-  const s = pointerSegments(pointer);
+  return matchSegments(pointerSegments(pattern), pointerSegments(pointer));
+}
+
+/** {@link matchPointer} on pointers already split into segments. */
+function matchSegments(ps: readonly string[], s: readonly string[]): number | undefined {
   if (ps.length > s.length) {
     return undefined;
   }
@@ -193,11 +196,21 @@ export function matchPointer(pattern: string, pointer: string): number | undefin
   return ps.length;
 }
 
+/** The pattern of each segment with a `*` (few, and each tried against many changes). */
+const segmentPatterns = new Map<string, RegExp>();
+
 function segmentMatches(pattern: string, segment: string): boolean {
   if (!pattern.includes('*')) {
     return pattern === segment;
   }
-  const re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  let re = segmentPatterns.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(`^${pattern.split('*').map((p) => p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    if (segmentPatterns.size >= 1000) {
+      segmentPatterns.clear();
+    }
+    segmentPatterns.set(pattern, re);
+  }
   return re.test(segment);
 }
 
@@ -206,36 +219,61 @@ export function pointerPrefix(pointer: string, n: number): string {
   return n === 0 ? '' : `/${pointer.slice(1).split('/').slice(0, n).join('/')}`;
 }
 
+/** A declared difference's pointer pattern for one kind, `{pod}` replaced, split into segments. */
+interface KindPattern {
+  readonly d: DeclaredDifference;
+  readonly segments: readonly string[];
+}
+
+/** The declared differences that apply to each kind, with their patterns split once per kind. */
+const patternsByKind = new Map<string, readonly KindPattern[]>();
+
+function patternsFor(kind: string): readonly KindPattern[] {
+  let patterns = patternsByKind.get(kind);
+  if (patterns === undefined) {
+    const list: KindPattern[] = [];
+    for (const d of DECLARED_DIFFERENCES) {
+      if (d.kinds !== '*' && !d.kinds.includes(kind)) {
+        continue;
+      }
+      for (const raw of d.pointers) {
+        if (raw.includes('{pod}') && POD_SPEC_POINTERS[kind] === undefined) {
+          continue;
+        }
+        list.push({ d, segments: pointerSegments(raw.replace('{pod}', POD_SPEC_POINTERS[kind] ?? '')) });
+      }
+    }
+    patterns = list;
+    if (patternsByKind.size >= 1000) {
+      patternsByKind.clear();
+    }
+    patternsByKind.set(kind, patterns);
+  }
+  return patterns;
+}
+
 /**
  * The declared difference that covers a change of an object of `kind`, or undefined.
  * @param from the object in the first environment
  * @param to the object in the second environment
  */
 export function declaredBy(kind: string, change: FieldChange, from: unknown, to: unknown): DeclaredDifference | undefined {
-  for (const d of DECLARED_DIFFERENCES) {
-    if (d.kinds !== '*' && !d.kinds.includes(kind)) {
+  const segments = pointerSegments(change.pointer);
+  for (const { d, segments: pattern } of patternsFor(kind)) {
+    const n = matchSegments(pattern, segments);
+    if (n === undefined) {
       continue;
     }
-    for (const raw of d.pointers) {
-      if (raw.includes('{pod}') && POD_SPEC_POINTERS[kind] === undefined) {
-        continue;
-      }
-      const pattern = raw.replace('{pod}', POD_SPEC_POINTERS[kind] ?? '');
-      const n = matchPointer(pattern, change.pointer);
-      if (n === undefined) {
-        continue;
-      }
-      if (d.valuesOnly && (change.op !== 'changed' || n !== pointerSegments(change.pointer).length)) {
-        continue;
-      }
-      if (d.onlyIf) {
-        const at = pointerPrefix(change.pointer, n);
-        if (!d.onlyIf(valueAt(from, at), valueAt(to, at))) {
-          continue;
-        }
-      }
-      return d;
+    if (d.valuesOnly && (change.op !== 'changed' || n !== segments.length)) {
+      continue;
     }
+    if (d.onlyIf) {
+      const at = pointerPrefix(change.pointer, n);
+      if (!d.onlyIf(valueAt(from, at), valueAt(to, at))) {
+        continue;
+      }
+    }
+    return d;
   }
   return undefined;
 }

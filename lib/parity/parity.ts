@@ -232,15 +232,25 @@ function objectFindings(a: ParityEnvironment, b: ParityEnvironment, d: ObjectDif
   const present = (d.to ?? d.from)!;
   const env = d.to ? b : a;
   const { kind, name, namespace } = describeObject(present);
-  const ref = { apiVersion: present.object?.apiVersion, kind, name, ...(namespace !== undefined ? { namespace } : {}) };
-  const owner = env.owners?.get(`${kind}|${name}`);
-  const target = declarationTarget(kind, name, owner, env.constructPath);
-  const base = { rule: PARITY_RULE, severity: 'error' as const, object: ref, ...(owner !== undefined ? { constructPath: owner } : {}) };
+  // What every finding of the object shares, built once, for the few objects that have one.
+  let parts: { base: Omit<Finding, 'message' | 'fix'>; target: string } | undefined;
+  const shared = () => {
+    if (parts !== undefined) {
+      return parts;
+    }
+    const ref = { apiVersion: present.object?.apiVersion, kind, name, ...(namespace !== undefined ? { namespace } : {}) };
+    const owner = env.owners?.get(`${kind}|${name}`);
+    const target = declarationTarget(kind, name, owner, env.constructPath);
+    const base = { rule: PARITY_RULE, severity: 'error' as const, object: ref, ...(owner !== undefined ? { constructPath: owner } : {}) };
+    parts = { base, target };
+    return parts;
+  };
   if (d.status !== 'changed') {
     const declared = DECLARED_DIFFERENCES.some((x) => x.mayBeAbsent && (x.kinds === '*' || x.kinds.includes(kind)));
     if (declared || allowed(d, '')) {
       return [];
     }
+    const { base, target } = shared();
     const [has, lacks] = d.status === 'added' ? [b.name, a.name] : [a.name, b.name];
     return [{
       ...base,
@@ -253,6 +263,7 @@ function objectFindings(a: ParityEnvironment, b: ParityEnvironment, d: ObjectDif
     if (c.derivedFrom !== undefined || declaredBy(kind, c, d.from?.object, d.to?.object) !== undefined || allowed(d, c.pointer)) {
       continue;
     }
+    const { base, target } = shared();
     out.push({
       ...base,
       where: c.pointer,

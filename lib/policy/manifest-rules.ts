@@ -116,6 +116,50 @@ function allContainers(spec: any): { c: any; path: string }[] {
 
 type Report = (rule: PolicyRule, message: string, fix: string, where?: string) => void;
 
+/** What the schema check looks up for an apiVersion and kind in one minor (see {@link schemaPlan}). */
+interface MinorPlan {
+  readonly m: KubernetesMinor;
+  readonly change: ReturnType<typeof apiChangeOf>;
+  readonly known: boolean;
+  /** The validator the minor uses ({@link validatorKeyOf}), when known. */
+  readonly key: string | undefined;
+  /** The deprecation walk the minor uses ({@link deprecationKeyOf}), when known. */
+  readonly notesKey: string | undefined;
+}
+
+/** Plans by targeted minors (each environment passes the same list), then by apiVersion and kind. */
+const schemaPlans = new WeakMap<readonly KubernetesMinor[], Map<string, readonly MinorPlan[]>>();
+
+/**
+ * The schema lookups of an apiVersion and kind in each minor: they depend on nothing else, and
+ * every object of a kind would otherwise repeat them for every minor.
+ */
+function schemaPlan(apiVersion: string, kind: string, minors: readonly KubernetesMinor[]): readonly MinorPlan[] {
+  let byKind = schemaPlans.get(minors);
+  if (byKind === undefined) {
+    byKind = new Map();
+    schemaPlans.set(minors, byKind);
+  }
+  const id = `${apiVersion}\u0000${kind}`;
+  let plan = byKind.get(id);
+  // A list changed in place since (it is the caller's) gets a new plan.
+  if (plan === undefined || plan.length !== minors.length || plan.some((p, i) => p.m !== minors[i])) {
+    plan = minors.map((m) => {
+      const change = apiChangeOf(apiVersion, kind, m);
+      if (change?.status === 'removed' || change?.status === 'unreleased') {
+        return { m, change, known: false, key: undefined, notesKey: undefined };
+      }
+      const known = isKnownKind(apiVersion, kind, m);
+      return { m, change, known, key: known ? validatorKeyOf(apiVersion, kind, m) : undefined, notesKey: known ? deprecationKeyOf(apiVersion, kind, m) : undefined };
+    });
+    if (byKind.size >= 1000) {
+      byKind.clear();
+    }
+    byKind.set(id, plan);
+  }
+  return plan;
+}
+
 /**
  * The schema rules of one object in each targeted minor. A violation found in several minors is
  * reported once, naming them; one found in some minors only says which minors accept the object.
@@ -146,8 +190,7 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
   // Minors whose schema of this kind is the same give the same violations: validate once.
   const byValidator = new Map<string, SchemaViolation[]>();
   const byNotes = new Map<string, DeprecatedField[]>();
-  for (const m of minors) {
-    const change = apiChangeOf(apiVersion, kind, m);
+  for (const { m, change, known, key, notesKey } of schemaPlan(apiVersion, kind, minors)) {
     if (change?.status === 'removed' || change?.status === 'unreleased') {
       const what = change.status === 'removed' ? `Kubernetes ${change.minor} removed it` : `Kubernetes serves it from ${change.minor} on`;
       add(m, R.apiServed, `${apiVersion} ${kind} is not served: ${what}`, change.use ? `use apiVersion ${change.use}, or target only the Kubernetes minors that serve ${apiVersion}` : `target only the Kubernetes minors that serve ${apiVersion}`);
@@ -156,16 +199,14 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
     if (change?.status === 'deprecated') {
       add(m, R.apiDeprecated, `${apiVersion} ${kind} is removed in Kubernetes ${change.minor}`, `move to apiVersion ${change.use} before the clusters run ${change.minor}`);
     }
-    if (!isKnownKind(apiVersion, kind, m)) {
+    if (!known) {
       if (BUILT_IN_GROUP.test(apiVersion)) unknownIn.push(m);
       continue;
     }
-    const key = validatorKeyOf(apiVersion, kind, m);
     const violations = (key !== undefined ? byValidator.get(key) : undefined) ?? validateManifest(obj, m);
     if (key !== undefined) byValidator.set(key, violations);
     for (const v of violations) add(m, R.schema, v.message, 'correct the field to match the Kubernetes API', v.path);
     if (violations.length === 0) {
-      const notesKey = deprecationKeyOf(apiVersion, kind, m);
       const deprecated = (notesKey !== undefined ? byNotes.get(notesKey) : undefined) ?? deprecatedFieldsOf(obj, m);
       if (notesKey !== undefined) byNotes.set(notesKey, deprecated);
       for (const d of deprecated) add(m, R.deprecatedField, `the field is deprecated: ${d.note}`, 'stop setting it (see the note for what replaces it)', d.path);

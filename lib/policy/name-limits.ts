@@ -44,6 +44,9 @@ const NAME_LIMITS: Record<string, { max: number; pattern: RegExp; rule: string }
 };
 const DEFAULT_NAME = { max: 253, pattern: DNS_1123_SUBDOMAIN, rule: 'an object name is a DNS-1123 subdomain (at most 253 lowercase letters, digits, \'-\' or \'.\')' };
 
+/** The escape JSON.stringify writes for a lone surrogate (a backslash before it may be escaped itself: the walk decides). */
+const LONE_SURROGATE_ESCAPE = /\\ud[89a-f][0-9a-f]{2}/;
+
 /** Calls `visit` with every string key and value of a JSON value and its JSON pointer. */
 function walkStrings(value: unknown, where: string, visit: (text: string, where: string) => void): void {
   if (typeof value === 'string') {
@@ -155,22 +158,30 @@ export function limitViolations(obj: any): LimitViolation[] {
       }
     });
   }
-  walkStrings(obj, '', (text, where) => {
-    if (hasLoneSurrogate(text)) {
+  const json = JSON.stringify(obj);
+  // JSON.stringify writes a lone surrogate as the escape \udxxx (and a pair as itself): without
+  // one in the text, no key or value holds one, and the strings need no walk.
+  if (LONE_SURROGATE_ESCAPE.test(json)) {
+    walkStrings(obj, '', (text, where) => {
+      if (hasLoneSurrogate(text)) {
+        out.push({
+          message: `${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)} holds a lone UTF-16 surrogate, which is not valid Unicode (YAML readers such as kubectl kustomize refuse the whole file)`,
+          fix: 'write the character whole (both halves of the surrogate pair), or remove it',
+          where,
+        });
+      }
+    });
+  }
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: most objects are too short to need counting.
+  if (json.length * 3 > MAX_OBJECT_BYTES) {
+    const bytes = Buffer.byteLength(json, 'utf8');
+    if (bytes > MAX_OBJECT_BYTES) {
       out.push({
-        message: `${JSON.stringify(text.length > 60 ? `${text.slice(0, 57)}...` : text)} holds a lone UTF-16 surrogate, which is not valid Unicode (YAML readers such as kubectl kustomize refuse the whole file)`,
-        fix: 'write the character whole (both halves of the surrogate pair), or remove it',
-        where,
+        message: `the object is ${bytes} bytes, over the 1 MiB (${MAX_OBJECT_BYTES} bytes) a Kubernetes object or ConfigMap may hold`,
+        fix: 'move large data out of the manifest (into the image, a volume, or several ConfigMaps)',
+        where: '',
       });
     }
-  });
-  const bytes = Buffer.byteLength(JSON.stringify(obj), 'utf8');
-  if (bytes > MAX_OBJECT_BYTES) {
-    out.push({
-      message: `the object is ${bytes} bytes, over the 1 MiB (${MAX_OBJECT_BYTES} bytes) a Kubernetes object or ConfigMap may hold`,
-      fix: 'move large data out of the manifest (into the image, a volume, or several ConfigMaps)',
-      where: '',
-    });
   }
   return out;
 }

@@ -105,6 +105,22 @@ function words(name: string): string[] {
  * or name a public half (`PUBLIC_KEY`) do not count.
  */
 export function secretNameKind(name: string): 'secret' | 'maybe' | undefined {
+  // Every object repeats the same few label, annotation and env names.
+  const cached = nameKinds.get(name);
+  if (cached !== undefined) {
+    return cached === 'none' ? undefined : cached;
+  }
+  const kind = nameKindOf(name);
+  if (nameKinds.size >= 10_000) {
+    nameKinds.clear();
+  }
+  nameKinds.set(name, kind ?? 'none');
+  return kind;
+}
+
+const nameKinds = new Map<string, 'secret' | 'maybe' | 'none'>();
+
+function nameKindOf(name: string): 'secret' | 'maybe' | undefined {
   const w = words(name);
   if (w.length === 0 || (w.length === 1 && ['PWD', 'OLDPWD'].includes(w[0])) || DESCRIPTIVE_SUFFIXES.has(w[w.length - 1]) || w.some((x) => NOT_SECRET_TOKENS.has(x))) {
     return undefined;
@@ -141,8 +157,18 @@ export function isHighEntropy(value: string): boolean {
 
 /** Whether a value is only a reference to a variable, or empty: nothing secret is written. */
 function carriesNothing(value: string): boolean {
+  if (startsPlain(value)) {
+    // Neither blank, quoted, a reference nor asterisks: something is written.
+    return false;
+  }
   const v = value.trim().replace(/^["']+|["']+$/g, '');
   return v === '' || REFERENCE.test(v) || /^\*+$/.test(v);
+}
+
+/** Whether a string starts with a letter or digit (most values do). */
+function startsPlain(value: string): boolean {
+  const c = value.charCodeAt(0);
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
 }
 
 /** A secret found inside a string: the detector and the exact characters to hide. */
@@ -355,8 +381,9 @@ export interface ObjectSecret {
 /** Annotation prefixes whose values are prodpath's own records (reasons), not user values. */
 const RECORD_ANNOTATIONS = ['exempt.policy.prodpath.dev/', 'parity.prodpath.dev/'];
 
-const escapePointer = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
-const lastSegment = (key: string) => key.split('/').pop() ?? key;
+/** JSON pointer escaping of one segment (most keys have neither '~' nor '/'). */
+const escapePointer = (s: string) => (s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s);
+const lastSegment = (key: string) => key.slice(key.lastIndexOf('/') + 1);
 
 /**
  * Every secret written in plain text in one Kubernetes object: ConfigMap data, env values,
@@ -366,20 +393,39 @@ const lastSegment = (key: string) => key.split('/').pop() ?? key;
  */
 export function findObjectSecrets(obj: any): ObjectSecret[] {
   const out: ObjectSecret[] = [];
-  const add = (pointer: string, holder: string, key: string, value: string, detector: SecretDetector | undefined) => {
-    if (detector !== undefined) {
-      out.push({ pointer, holder, key, detector, masked: maskSecret(value, detector) });
+  // The segments from the object to the node walked, pushed and popped as the walk goes: a
+  // pointer is built only for a finding, and almost every string walked has none.
+  const path: string[] = [];
+  const pointerTo = (...more: string[]): string => {
+    let p = '';
+    for (const s of path) {
+      p += `/${escapePointer(s)}`;
     }
+    for (const s of more) {
+      p += `/${escapePointer(s)}`;
+    }
+    return p;
   };
-  // depth, last and parent: the number of segments of the pointer, its last two segments.
-  const walk = (node: any, pointer: string, depth: number, last: string | undefined, parent: string | undefined): void => {
+  const add = (pointer: string, holder: string, key: string, value: string, detector: SecretDetector) => {
+    out.push({ pointer, holder, key, detector, masked: maskSecret(value, detector) });
+  };
+  // depth, last and parent: the number of segments of the path, its last two segments.
+  const walk = (node: any, depth: number, last: string | undefined, parent: string | undefined): void => {
     if (typeof node === 'string') {
       const token = findSecretTokens(node)[0];
-      add(pointer, `field ${pointer}`, last ?? '', node, token?.detector);
+      if (token !== undefined) {
+        const pointer = pointerTo();
+        add(pointer, `field ${pointer}`, last ?? '', node, token.detector);
+      }
       return;
     }
     if (Array.isArray(node)) {
-      node.forEach((v, i) => walk(v, `${pointer}/${i}`, depth + 1, String(i), last));
+      for (let i = 0; i < node.length; i += 1) {
+        const segment = String(i);
+        path.push(segment);
+        walk(node[i], depth + 1, segment, last);
+        path.pop();
+      }
       return;
     }
     if (typeof node !== 'object' || node === null) {
@@ -391,16 +437,18 @@ export function findObjectSecrets(obj: any): ObjectSecret[] {
       const command: string[] = node.command ?? [];
       const args: string[] = node.args ?? [];
       const line = [...command, ...args];
-      const who = typeof node.name === 'string' ? `container ${node.name}` : `command at ${pointer}`;
       for (const s of findSecretArguments(line)) {
+        const who = typeof node.name === 'string' ? `container ${node.name}` : `command at ${pointerTo()}`;
         const inCommand = s.index < command.length;
         const field = inCommand ? 'command' : 'args';
         const i = inCommand ? s.index : s.index - command.length;
-        add(`${pointer}/${field}/${i}`, `${field} of ${who} (${s.argument})`, s.argument.replace(/^-+|=$/g, ''), line[s.index], s.detector);
+        add(pointerTo(field, String(i)), `${field} of ${who} (${s.argument})`, s.argument.replace(/^-+|=$/g, ''), line[s.index], s.detector);
       }
     }
-    for (const [k, v] of Object.entries(node)) {
-      const p = `${pointer}/${escapePointer(k)}`;
+    const keys = Object.keys(node);
+    for (let n = 0; n < keys.length; n += 1) {
+      const k = keys[n];
+      const v = node[k];
       if (hasCommandLine && (k === 'command' || k === 'args')) {
         continue;
       }
@@ -417,20 +465,32 @@ export function findObjectSecrets(obj: any): ObjectSecret[] {
         if (last === 'annotations' && RECORD_ANNOTATIONS.some((prefix) => k.startsWith(prefix))) {
           continue;
         }
-        add(p, `${last === 'labels' ? 'label' : 'annotation'} ${k}`, lastSegment(k), v, detectSecret(lastSegment(k), v));
+        const name = lastSegment(k);
+        const detector = detectSecret(name, v);
+        if (detector !== undefined) {
+          add(pointerTo(k), `${last === 'labels' ? 'label' : 'annotation'} ${k}`, name, v, detector);
+        }
         continue;
       }
       if (typeof v === 'string' && obj.kind === 'ConfigMap' && depth === 1 && last === 'data') {
-        add(p, `ConfigMap key ${k}`, k, v, detectSecret(k, v));
+        const detector = detectSecret(k, v);
+        if (detector !== undefined) {
+          add(pointerTo(k), `ConfigMap key ${k}`, k, v, detector);
+        }
         continue;
       }
       if (k === 'value' && typeof v === 'string' && typeof node.name === 'string' && parent === 'env') {
-        add(p, `env ${node.name}`, node.name, v, detectSecret(node.name, v));
+        const detector = detectSecret(node.name, v);
+        if (detector !== undefined) {
+          add(pointerTo(k), `env ${node.name}`, node.name, v, detector);
+        }
         continue;
       }
-      walk(v, p, depth + 1, k, last);
+      path.push(k);
+      walk(v, depth + 1, k, last);
+      path.pop();
     }
   };
-  walk(obj, '', 0, undefined, undefined);
+  walk(obj, 0, undefined, undefined);
   return out;
 }

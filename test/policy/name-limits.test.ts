@@ -68,6 +68,25 @@ describe('the manifest rule on written objects', () => {
     expect(found).toEqual([expect.objectContaining({ where, message: expect.stringMatching(message), fix: expect.any(String) })]);
   });
 
+  test.each([
+    ['a lone high surrogate in a value', { metadata: { name: 'api', annotations: { note: 'x\uD800' } } }, '/metadata/annotations/note'],
+    ['a lone low surrogate in a key with a slash', { metadata: { name: 'api', annotations: { 'a/\uDC00': 'x' } } }, '/metadata/annotations/a~1\uDC00'],
+    ['a lone surrogate in an array item, next to a whole pair', { metadata: { name: 'api' }, data: { list: ['\u{1F600}', '\uD83D\uD83D'] } }, '/data/list/1'],
+  ])('reports %s at its pointer', (_title, obj, where) => {
+    expect(limitViolations({ apiVersion: 'v1', kind: 'ConfigMap', ...obj })).toEqual([expect.objectContaining({ where, message: expect.stringMatching(/lone UTF-16 surrogate/) })]);
+  });
+
+  test('does not take a written backslash-u escape or a whole surrogate pair for a lone surrogate', () => {
+    expect(limitViolations({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'api' }, data: { A: '\\ud800 and \\uDC00', B: '\u{1F600}' } })).toEqual([]);
+  });
+
+  test('counts UTF-8 bytes, not characters, against 1 MiB', () => {
+    // 400,000 three-byte characters: 1.2 MB of UTF-8 in fewer than 1 Mi characters.
+    const found = limitViolations({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { A: '\u20AC'.repeat(400_000) } });
+    expect(found).toEqual([expect.objectContaining({ where: '', message: expect.stringMatching(/the object is 12000\d\d bytes/) })]);
+    expect(limitViolations({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'big' }, data: { A: '\u20AC'.repeat(340_000) } })).toEqual([]);
+  });
+
   test('passes a valid object', () => {
     expect(limitViolations({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'api', labels: { 'app.kubernetes.io/name': 'api' } }, spec: { selector: { a: 'b' }, ports: [{ name: 'http', port: 80 }] } })).toEqual([]);
   });

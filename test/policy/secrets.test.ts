@@ -3,7 +3,7 @@
  * by entropy and in command lines, what it lets through, and that masks never show a secret.
  */
 import * as fc from 'fast-check';
-import { detectSecret, findSecretArguments, findSecretTokens, isSecretName, maskSecret } from '../../lib/policy/secrets';
+import { detectSecret, findObjectSecrets, findSecretArguments, findSecretTokens, isSecretName, maskSecret } from '../../lib/policy/secrets';
 
 const rep = (s: string, n: number) => s.repeat(n);
 
@@ -105,5 +105,44 @@ describe('maskSecret', () => {
       const masked = maskSecret(url, detectSecret('REDIS_URL', url));
       return !masked.includes(`:${pw}@`) && findSecretTokens(masked).length === 0;
     }), { numRuns: 200 });
+  });
+});
+
+describe('findObjectSecrets', () => {
+  const token = `ghp_${'a1B2'.repeat(9)}`;
+
+  test('points at each secret, escaping "~" and "/" in keys, and names what holds it', () => {
+    const obj = {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'api', annotations: { 'example.com/db-password': 'hunter2' }, labels: { 'a~b/token': 'x' } },
+      spec: {
+        template: {
+          spec: {
+            containers: [{
+              name: 'api',
+              command: ['mysql', '-u', 'app', '-p', 'hunter2'],
+              env: [{ name: 'DB_PASS', value: 'hunter2' }, { name: 'LOG', value: 'debug' }],
+              volumeMounts: [{ name: 'x', mountPath: '/x', 'sub/path~': token }],
+            }],
+          },
+        },
+      },
+    };
+    expect(findObjectSecrets(obj).map((s) => [s.pointer, s.holder, s.key, s.detector])).toEqual([
+      ['/metadata/annotations/example.com~1db-password', 'annotation example.com/db-password', 'db-password', 'secret-name'],
+      ['/metadata/labels/a~0b~1token', 'label a~b/token', 'token', 'secret-name'],
+      ['/spec/template/spec/containers/0/command/4', 'command of container api (-p)', 'p', 'secret-flag'],
+      ['/spec/template/spec/containers/0/env/0/value', 'env DB_PASS', 'DB_PASS', 'secret-name'],
+      ['/spec/template/spec/containers/0/volumeMounts/0/sub~1path~0', 'field /spec/template/spec/containers/0/volumeMounts/0/sub~1path~0', 'sub/path~', 'github-token'],
+    ]);
+  });
+
+  test('names a command line without a container name by its pointer, and skips Secret data', () => {
+    const probe = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p' }, spec: { containers: [{ name: 'c', livenessProbe: { exec: { command: ['curl', '--token', 'abc123'] } } }] } };
+    expect(findObjectSecrets(probe).map((s) => [s.pointer, s.holder])).toEqual([
+      ['/spec/containers/0/livenessProbe/exec/command/2', 'command of command at /spec/containers/0/livenessProbe/exec (--token)'],
+    ]);
+    expect(findObjectSecrets({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, stringData: { DB_PASS: 'hunter2', T: token } })).toEqual([]);
   });
 });
