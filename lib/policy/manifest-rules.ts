@@ -164,7 +164,7 @@ function schemaPlan(apiVersion: string, kind: string, minors: readonly Kubernete
  * The schema rules of one object in each targeted minor. A violation found in several minors is
  * reported once, naming them; one found in some minors only says which minors accept the object.
  */
-function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Report): void {
+function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Report, json?: string): void {
   const R = MANIFEST_RULES;
   const apiVersion = obj?.apiVersion;
   const kind = obj?.kind;
@@ -207,7 +207,7 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
     if (key !== undefined) byValidator.set(key, violations);
     for (const v of violations) add(m, R.schema, v.message, 'correct the field to match the Kubernetes API', v.path);
     if (violations.length === 0) {
-      const deprecated = (notesKey !== undefined ? byNotes.get(notesKey) : undefined) ?? deprecatedFieldsOf(obj, m);
+      const deprecated = (notesKey !== undefined ? byNotes.get(notesKey) : undefined) ?? deprecatedFieldsOf(obj, m, json);
       if (notesKey !== undefined) byNotes.set(notesKey, deprecated);
       for (const d of deprecated) add(m, R.deprecatedField, `the field is deprecated: ${d.note}`, 'stop setting it (see the note for what replaces it)', d.path);
     }
@@ -267,8 +267,10 @@ export function checkManifestStream(inputs: Iterable<ManifestInput>, related: re
 
     // Schema: in every targeted minor, known kinds are validated strictly; built-in groups must be
     // served there and known.
-    checkSchema(obj, minors, report);
-    for (const v of limitViolations(obj)) {
+    // The object's JSON text, once: the size and surrogate checks and the deprecated-field check read it.
+    const json = typeof obj === 'object' && obj !== null ? JSON.stringify(obj) : undefined;
+    checkSchema(obj, minors, report, json);
+    for (const v of limitViolations(obj, json)) {
       report(R.limits, v.message, v.fix, v.where);
     }
 

@@ -119,8 +119,9 @@ function podSpecs(obj: any): { spec: any; labels: unknown; path: string }[] {
 /**
  * Every name, label and size limit one object breaks: its name (per kind), its labels and
  * those of its pod template and selectors, container, port and volume names, and its size.
+ * @param json `JSON.stringify(obj)`, when the caller has it already
  */
-export function limitViolations(obj: any): LimitViolation[] {
+export function limitViolations(obj: any, json?: string): LimitViolation[] {
   const out: LimitViolation[] = [];
   if (typeof obj !== 'object' || obj === null) {
     return out;
@@ -158,7 +159,7 @@ export function limitViolations(obj: any): LimitViolation[] {
       }
     });
   }
-  const json = JSON.stringify(obj);
+  json ??= JSON.stringify(obj);
   // JSON.stringify writes a lone surrogate as the escape \udxxx (and a pair as itself): without
   // one in the text, no key or value holds one, and the strings need no walk.
   if (LONE_SURROGATE_ESCAPE.test(json)) {

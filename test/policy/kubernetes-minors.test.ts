@@ -137,6 +137,19 @@ describe('targeted minors at the manifest check', () => {
     ]);
   });
 
+  test('finds the same deprecated fields from the object\'s JSON text as by walking it, and none where only a longer name is set', () => {
+    const withField = statefulSet();
+    withField.spec.template.spec.serviceAccount = 'db';
+    const withoutField = statefulSet();
+    withoutField.spec.template.spec.serviceAccountName = 'db';
+    for (const m of SUPPORTED_MINORS) {
+      expect(deprecatedFieldsOf(withField, m, JSON.stringify(withField))).toEqual(deprecatedFieldsOf(withField, m));
+      expect(deprecatedFieldsOf(withField, m, JSON.stringify(withField)).map((d) => d.path)).toEqual(['/spec/template/spec/serviceAccount']);
+      expect(deprecatedFieldsOf(withoutField, m, JSON.stringify(withoutField))).toEqual([]);
+      expect(deprecatedFieldsOf(withoutField, m)).toEqual([]);
+    }
+  });
+
   test('names exactly the minors that deprecate a field, also where minors share a schema', () => {
     // A Service's schema is shared by several minors (validated once), its notes too; a Volume
     // type is deprecated from some minor on only.

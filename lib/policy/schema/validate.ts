@@ -215,11 +215,17 @@ export function validateCustomResource(obj: unknown): SchemaViolation[] {
   return toViolations(validate.errors ?? []);
 }
 
-/** The fields of a (schema-valid) object that `minor` marks deprecated, with the API's note. */
-export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor): DeprecatedField[] {
+/**
+ * The fields of a (schema-valid) object that `minor` marks deprecated, with the API's note.
+ * @param json `JSON.stringify(obj)`, when the caller has it: lets most objects skip the walk
+ */
+export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor, json?: string): DeprecatedField[] {
   const { apiVersion, kind } = (obj ?? {}) as { apiVersion?: unknown; kind?: unknown };
   const definition = definitionOf(apiVersion, kind, minor);
   if (definition === undefined) return [];
+  // A field is set only where its name is a key somewhere in the object: when no deprecated
+  // field's name is (most objects), there is nothing to walk.
+  if (json !== undefined && !deprecatedKeysOf(minor).test(json)) return [];
   const document = documentOf(minor);
   const reaches = reachesDeprecated(minor);
   const out: DeprecatedField[] = [];
@@ -251,6 +257,20 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor): Deprec
   };
   walk(obj, document.definitions[definition], definition, '');
   return out;
+}
+
+/** Per minor: a pattern that finds any field the API marks deprecated as a JSON key (`"selfLink":`). */
+const deprecatedKeysByMinor = new Map<KubernetesMinor, RegExp>();
+
+function deprecatedKeysOf(minor: KubernetesMinor): RegExp {
+  let keys = deprecatedKeysByMinor.get(minor);
+  if (keys === undefined) {
+    const names = [...new Set(Object.values(documentOf(minor).deprecatedFields).flatMap((fields) => Object.keys(fields)))].sort();
+    // The names are plain field names (letters and digits); escaped anyway, so the pattern is only ever a list.
+    keys = names.length === 0 ? /(?!)/ : new RegExp(`"(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})":`);
+    deprecatedKeysByMinor.set(minor, keys);
+  }
+  return keys;
 }
 
 /** Per minor: whether a schema (or a definition it references) has a field the API marks deprecated. */
