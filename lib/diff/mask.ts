@@ -4,7 +4,8 @@
  * escape hatches might.
  */
 import { findSecretTokens, isSecretName } from '../policy/secrets';
-import { escapePointer, pointerSegments, valueAt } from './semantic-diff';
+import { escapePointer } from '../policy/json-pointer';
+import { pointerSegments, valueAt } from './semantic-diff';
 
 /** What a masked value is shown as. */
 export const MASK = '(hidden: looks secret)';

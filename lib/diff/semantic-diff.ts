@@ -3,6 +3,7 @@
  * line), and each pair is compared field by field, giving JSON pointers (RFC 6901) with the old
  * and the new value. Used by `prodpath diff` and by the parity check at synth.
  */
+import { escapePointer } from '../policy/json-pointer';
 
 /** One object of a set of manifests, with where it came from. */
 export interface ManifestObject {
@@ -101,11 +102,6 @@ const ENVIRONMENT_ANNOTATION = 'prodpath.dev/environment';
 const HASHED_KINDS = new Set(['ConfigMap', 'Job']);
 const HASH_SUFFIX = /^(.+)-[0-9a-f]{10}$/;
 
-/** Escapes one segment of a JSON pointer. */
-export function escapePointer(segment: string | number): string {
-  const s = String(segment);
-  return s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s;
-}
 
 /** The segments of a JSON pointer, unescaped (`''` gives none). */
 export function pointerSegments(pointer: string): string[] {

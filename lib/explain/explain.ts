@@ -10,7 +10,7 @@
  */
 import { ApiObject } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { escapePointer } from '../diff/semantic-diff';
+import { escapePointer } from '../policy/json-pointer';
 import { CREATION_SITE, GIVEN_PROPS } from './creation-site';
 
 /** Who set a field. */

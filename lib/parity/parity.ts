@@ -1,8 +1,9 @@
 import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { Environment } from '../environments/environment';
-import { describeObject, diffManifests, escapePointer, FieldChange, ManifestObject, ObjectDiff, pointerSegments } from '../diff/semantic-diff';
+import { describeObject, diffManifests, FieldChange, ManifestObject, ObjectDiff, pointerSegments } from '../diff/semantic-diff';
 import { maskValue } from '../diff/mask';
+import { escapePointer } from '../policy/json-pointer';
 import { describe, ValidationError } from '../policy/errors';
 import { isWrittenReason } from '../policy/names';
 import { Finding, PolicyRule } from '../policy/rules';

@@ -9,6 +9,7 @@ import { DETECTOR_DESCRIPTIONS, findObjectSecrets, SECRET_RULE, secretFix } from
 import { EXEMPTION_PREFIX, Finding, ObjectRef, PolicyRule, Severity } from './rules';
 import { DEFAULT_KUBERNETES_MINORS, formatMinors, KubernetesMinor } from './schema/minors';
 import { apiChangeOf, type DeprecatedField, deprecatedFieldsOf, deprecationKeyOf, isKnownCustomResource, isKnownKind, type SchemaViolation, validateCustomResource, validateManifest, validatorKeyOf } from './schema/validate';
+import { escapePointer } from './json-pointer';
 
 /** One object to check, with where it came from. */
 export interface ManifestInput {
@@ -276,7 +277,7 @@ export function checkManifestStream(inputs: Iterable<ManifestInput>, related: re
 
     for (const [key, reason] of Object.entries(annotations)) {
       if (key.startsWith(EXEMPTION_PREFIX) && !isWrittenReason(reason)) {
-        report(R.schema, `the exemption ${key} has no written reason (got ${JSON.stringify(reason)})`, 'give the reason in a sentence: Policy.exempt(scope, rule, \'why this is safe\')', `/metadata/annotations/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`);
+        report(R.schema, `the exemption ${key} has no written reason (got ${JSON.stringify(reason)})`, 'give the reason in a sentence: Policy.exempt(scope, rule, \'why this is safe\')', `/metadata/annotations/${escapePointer(key)}`);
       }
     }
 

@@ -6,6 +6,7 @@
  * with a friendlier message (lib/workloads/_names.ts).
  */
 import { hasLoneSurrogate } from './names';
+import { escapePointer } from './json-pointer';
 
 /** One limit broken by an object. */
 export interface LimitViolation {
@@ -55,16 +56,12 @@ function walkStrings(value: unknown, where: string, visit: (text: string, where:
     value.forEach((v, i) => walkStrings(v, `${where}/${i}`, visit));
   } else if (typeof value === 'object' && value !== null) {
     for (const [k, v] of Object.entries(value)) {
-      visit(k, `${where}/${pointer(k)}`);
-      walkStrings(v, `${where}/${pointer(k)}`, visit);
+      visit(k, `${where}/${escapePointer(k)}`);
+      walkStrings(v, `${where}/${escapePointer(k)}`, visit);
     }
   }
 }
 
-/** JSON pointer escaping of one key. */
-function pointer(key: string): string {
-  return key.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 /** Problems of one label map (keys and values), reported at `base`. */
 export function labelViolations(labels: unknown, base: string): LimitViolation[] {
@@ -80,7 +77,7 @@ export function labelViolations(labels: unknown, base: string): LimitViolation[]
       out.push({
         message: `label key ${JSON.stringify(key)} is not a valid label key (an optional DNS subdomain prefix and "/", then 1 to 63 letters, digits, '-', '_' or '.')`,
         fix: 'use a key such as "app.kubernetes.io/name"',
-        where: `${base}/${pointer(key)}`,
+        where: `${base}/${escapePointer(key)}`,
       });
     }
     if (typeof value !== 'string' || value.length > 63 || !LABEL_VALUE.test(value)) {
@@ -88,7 +85,7 @@ export function labelViolations(labels: unknown, base: string): LimitViolation[]
       out.push({
         message: `label ${key} has the value ${JSON.stringify(value)}${length}, over the limit of 63 characters or not made of letters, digits, '-', '_' and '.' between alphanumerics`,
         fix: 'shorten the name it is derived from (the workload or pipeline name) so the value fits 63 characters',
-        where: `${base}/${pointer(key)}`,
+        where: `${base}/${escapePointer(key)}`,
       });
     }
   }

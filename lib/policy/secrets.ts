@@ -14,6 +14,7 @@
  * GitLab or JWT rule. The token formats below follow the providers' published prefixes.
  */
 import { PolicyRule } from './rules';
+import { escapePointer } from './json-pointer';
 
 /** The rule every secret finding reports under; exempt a false positive with `Policy.exempt(scope, 'no-plaintext-secrets', reason)`. */
 export const SECRET_RULE: PolicyRule = {
@@ -381,8 +382,6 @@ export interface ObjectSecret {
 /** Annotation prefixes whose values are prodpath's own records (reasons), not user values. */
 const RECORD_ANNOTATIONS = ['exempt.policy.prodpath.dev/', 'parity.prodpath.dev/'];
 
-/** JSON pointer escaping of one segment (most keys have neither '~' nor '/'). */
-const escapePointer = (s: string) => (s.includes('~') || s.includes('/') ? s.replace(/~/g, '~0').replace(/\//g, '~1') : s);
 const lastSegment = (key: string) => key.slice(key.lastIndexOf('/') + 1);
 
 /**

@@ -15,6 +15,7 @@ import { type ErrorObject, type ValidateFunction } from 'ajv';
 import { type KubernetesMinor } from './minors';
 import { VALIDATORS } from './validators';
 import crdSchema = require('./crds.schema.json');
+import { escapePointer } from '../json-pointer';
 
 /** One way in which a manifest object breaks the schema. */
 export interface SchemaViolation {
@@ -399,9 +400,6 @@ function describe(value: unknown): string {
   return text;
 }
 
-function escapePointer(segment: string): string {
-  return segment.replace(/~/g, '~0').replace(/\//g, '~1');
-}
 
 /** A likely intended field name: same letters ignoring case, or at most 2 edits away. */
 function closest(field: string, allowed: readonly string[]): string | undefined {
