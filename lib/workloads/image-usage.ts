@@ -9,6 +9,7 @@
  */
 import type { Pipeline } from '../environments/pipeline';
 import type { Image } from '../images/image';
+import { nodeTcpCheck } from '../images/recipes/node';
 import { Finding, PolicyRule } from '../policy/rules';
 import { CronTask } from './cron-task';
 import { MigrationJob } from './migration-job';
@@ -53,7 +54,7 @@ function healthFix(image: Image, worker: Worker): string {
   const command = check?.kind === 'exec'
     ? JSON.stringify(check.command)
     : check?.kind === 'tcp' && image.recipeKind === 'node'
-      ? JSON.stringify(['node', '-e', `require('net').connect(${check.port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`])
+      ? JSON.stringify(nodeTcpCheck(check.port))
       : check?.kind === 'tcp' ? `[<a command that exits 0 when port ${check.port} accepts connections>]` : '["node", "dist/worker.js", "--check"]';
   return `give the ${image.recipeKind} recipe of "${image.imageName}" the worker's check: healthCheck: { kind: 'command', command: ${command} }`;
 }

@@ -244,6 +244,11 @@ function declaredPackageManager(scope: IConstruct, contextDir: string): { name: 
   return { name: m[1] as NodePackageManager, version: m[2] };
 }
 
+/** A command, run with the image's own node, that exits 0 when `port` on 127.0.0.1 accepts a connection. */
+export function nodeTcpCheck(port: number): string[] {
+  return ['node', '-e', `require('net').connect(${port}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`];
+}
+
 /** The Node.js recipe: see `ImageRecipe.node`. */
 export class NodeRecipe extends RecipeBase<NodeRecipeOptions> {
   public readonly kind = 'node';
@@ -256,9 +261,7 @@ export class NodeRecipe extends RecipeBase<NodeRecipeOptions> {
     if (this.options.port !== undefined || this.options.healthCheck !== undefined) {
       return undefined;
     }
-    const command = 'exec' in check
-      ? check.exec
-      : ['node', '-e', `require('net').connect(${check.tcpPort}, '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(1))`];
+    const command = 'exec' in check ? check.exec : nodeTcpCheck(check.tcpPort);
     return new NodeRecipe({ ...this.options, port: false, healthCheck: { kind: 'command', command: [...command] } });
   }
 
