@@ -9,9 +9,8 @@ import type { ResolutionContext } from 'cdk8s';
 import { IConstruct } from 'constructs';
 
 const PREFIX = '${prodpath:deferred:';
-const TOKEN = /\$\{prodpath:deferred:(\d+)\}/g;
 
-/** The placeholders of each app (by root construct), and what produces each. */
+/** The placeholders of each app (by root construct), each with what produces its value. */
 const producers = new WeakMap<IConstruct, Map<string, () => string>>();
 
 /** A placeholder for `produce()`, resolved when the objects of `scope`'s app are rendered. */
@@ -22,18 +21,9 @@ export function deferredString(scope: IConstruct, produce: () => string): string
     map = new Map();
     producers.set(root, map);
   }
-  const id = String(map.size);
-  map.set(id, produce);
-  return `${PREFIX}${id}}`;
-}
-
-/** `value` with the placeholders of `scope`'s app replaced by their values. */
-export function resolveDeferred(scope: IConstruct, value: string): string {
-  if (!value.includes(PREFIX)) {
-    return value;
-  }
-  const map = producers.get(scope.node.root);
-  return value.replace(TOKEN, (token, id: string) => map?.get(id)?.() ?? token);
+  const token = `${PREFIX}${map.size}}`;
+  map.set(token, produce);
+  return token;
 }
 
 /**
@@ -45,7 +35,10 @@ export class DeferredStringResolver {
   public resolve(context: ResolutionContext): void {
     const value = context.value;
     if (typeof value === 'string' && value.charCodeAt(0) === 36 /* $ */ && value.startsWith(PREFIX)) {
-      context.replaceValue(resolveDeferred(context.obj, value));
+      const produce = producers.get(context.obj.node.root)?.get(value);
+      if (produce !== undefined) {
+        context.replaceValue(produce());
+      }
     }
   }
 }
