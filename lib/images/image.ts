@@ -292,7 +292,6 @@ export class Image extends Construct {
     }
   }
 
-
   /** The build, decided from the uses noted so far (first read decides it for good). */
   private get final(): ImageBuild {
     if (this.finalBuild === undefined) {
@@ -307,9 +306,9 @@ export class Image extends Construct {
     if (!this.adaptable || this.uses.some((u) => u.role === 'serves')) {
       return {};
     }
-    const checks = [...new Map(this.uses.filter((u) => u.role === 'worker' && u.check !== undefined).map((u) => [JSON.stringify(u.check), u.check!])).values()];
     const workers = this.uses.filter((u) => u.role === 'worker');
-    return checks.length === 1 && workers.every((u) => u.check !== undefined) ? { forWorkers: checks[0] } : {};
+    const checks = new Set(workers.map((u) => JSON.stringify(u.check)));
+    return workers.length > 0 && checks.size === 1 && workers[0].check !== undefined ? { forWorkers: workers[0].check } : {};
   }
 
   private build(rendered: RenderedRecipe, forWorkers?: WorkerImageCheck): ImageBuild {
