@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as v8 from 'v8';
-import { Composer, type Document, Parser, parseAllDocuments } from 'yaml';
 import { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } from '../environments/annotations';
 import { isProductionName } from '../environments/settings';
+import { readYamlDocuments } from '../outputs/yaml-read';
 import { checkDockerfile, checkIgnoreFile } from '../policy/dockerfile-rules';
 import { checkManifestStream, ManifestInput, podTemplateOf, RELATED_KINDS } from '../policy/manifest-rules';
 import { Finding, PolicyRule } from '../policy/rules';
@@ -89,7 +89,7 @@ export function checkDist(dist: string, options: { production?: readonly string[
     for (const file of manifestPaths(path.join(dist, envDir), links)) {
       const rel = relOf(file);
       manifestFiles += 1;
-      for (const read of readDocuments(fs.readFileSync(file, 'utf8'))) {
+      for (const read of readYamlDocuments(fs.readFileSync(file, 'utf8'))) {
         if ('error' in read) {
           findings.push({ rule: PARSE_RULE, severity: 'error', message: read.error, fix: 'fix the YAML syntax', file: rel });
           continue;
@@ -211,27 +211,3 @@ class PodUsers {
   }
 }
 
-type ReadDocument = { readonly object: unknown } | { readonly error: string } | { readonly unreadable: string };
-
-/**
- * The documents of a YAML stream, one at a time (each document's syntax tree is dropped before the
- * next is read). A document with a syntax error gets the message `parseAllDocuments` gives (with
- * line, column and excerpt): only then is the whole stream parsed at once, to ask `yaml` for it.
- */
-function* readDocuments(source: string): Generator<ReadDocument> {
-  let index = 0;
-  let pretty: Document.Parsed[] | undefined;
-  for (const doc of new Composer().compose(new Parser().parse(source))) {
-    const at = index++;
-    if (doc.errors.length > 0) {
-      pretty ??= parseAllDocuments(source) as Document.Parsed[];
-      yield { error: (pretty[at]?.errors[0] ?? doc.errors[0]).message };
-      continue;
-    }
-    try {
-      yield { object: doc.toJS() };
-    } catch (err) {
-      yield { unreadable: err instanceof Error ? err.message : String(err) };
-    }
-  }
-}
