@@ -71,7 +71,7 @@ describeWhenReady('the packed tarball in an app repository (npm registry)', npmR
     for (const f of ['package/package.json', 'package/LICENSE', 'package/README.md', 'package/bin/prodpath.js',
       'package/build/lib/index.js', 'package/build/lib/index.d.ts', 'package/build/lib/pulumi/index.js',
       'package/build/lib/cli/main.js', 'package/build/lib/policy/schema/k8s-1.27.schema.json',
-      'package/build/lib/policy/schema/validators/index.js', 'package/build/lib/policy/schema/validators/workloads.js']) {
+      'package/build/lib/policy/schema/validators/index.js', 'package/build/lib/policy/schema/validators/workloads.cjs']) {
       expect(files).toContain(f);
     }
     expect(files.filter((f) => f.startsWith('package/templates/init/')).length).toBeGreaterThan(5);
