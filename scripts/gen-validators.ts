@@ -75,10 +75,21 @@ export function generateValidators(): Map<string, string> {
   const inputs = createHash('sha256');
   const definitions: JsonObject = {};
   const roots = new Map<string, Root>();
-  for (const { file } of SOURCES) {
+  const index: Record<string, JsonObject> = {};
+  for (const { id, file } of SOURCES) {
     const text = fs.readFileSync(path.join(SCHEMA_DIR, file), 'utf8');
     inputs.update(`${file}\n${text}\n`);
-    const document = JSON.parse(text) as { definitions: JsonObject; kinds: Record<string, Record<string, string>>; fingerprints: Record<string, string> };
+    const document = JSON.parse(text) as { definitions: JsonObject; kinds: Record<string, Record<string, string>>; fingerprints: Record<string, string>; apiChanges?: JsonObject; deprecatedFields?: JsonObject };
+    if (id !== 'crds') {
+      // What validate.ts looks up for every object, without the definitions (the bulk of the file).
+      const roots = Object.values(document.kinds).flatMap((byKind) => Object.values(byKind));
+      index[id.replace(/^k8s-/, '')] = {
+        kinds: document.kinds,
+        fingerprints: Object.fromEntries([...new Set(roots)].sort().map((d) => [d, document.fingerprints[d]])),
+        apiChanges: document.apiChanges ?? {},
+        deprecatedFields: document.deprecatedFields ?? {},
+      };
+    }
     const names = new Map<string, string>();
     const nameOf = (definition: string): string => {
       let name = names.get(definition);
@@ -145,6 +156,7 @@ export function generateValidators(): Map<string, string> {
     files.set(`${module}.cjs`, `${HEADER}\n/* eslint-disable */\n${standaloneCode(ajv, refs)}\n`);
   }
   entries.sort();
+  files.set('schema-index.json', `${JSON.stringify(index)}\n`);
   const hash = inputs.digest('hex').slice(0, 16);
   files.set('index.ts', [
     HEADER,

@@ -9,12 +9,15 @@
  * compiles a schema at run time: each kind's validator is ajv standalone code generated from the
  * schema files by `scripts/gen-validators.ts` (`validators/`), shared by every minor where the
  * kind's schema is the same (the files carry a fingerprint per kind), and its module is required
- * the first time an object of that kind is validated.
+ * the first time an object of that kind is validated. The lookups made for every object (kinds,
+ * fingerprints, API changes, deprecation notes) come from `validators/schema-index.json`; a minor's
+ * whole schema file is read only for a message or a deprecated-field walk.
  */
 import { type ErrorObject, type ValidateFunction } from 'ajv';
 import { type KubernetesMinor } from './minors';
 import { VALIDATORS } from './validators';
 import crdSchema = require('./crds.schema.json');
+import schemaIndex = require('./validators/schema-index.json');
 import { escapePointer } from '../json-pointer';
 
 /** One way in which a manifest object breaks the schema. */
@@ -87,6 +90,22 @@ function documentOf(minor: KubernetesMinor): SchemaDocument {
   return document;
 }
 
+/** What every object's check looks up in a minor: its schema document without the definitions. */
+type MinorIndex = Pick<SchemaDocument, 'kinds' | 'fingerprints' | 'apiChanges' | 'deprecatedFields'>;
+/**
+ * The lookups of every minor, from one small file (`validators/schema-index.json`, 30 KB, written by
+ * gen-validators.ts from the schema files): the definitions, 80% of each schema file, are read only
+ * when a message or a deprecated field needs them.
+ */
+const MINOR_INDEX = schemaIndex as unknown as Readonly<Record<string, MinorIndex>>;
+
+/** The lookups of a minor; throws for a minor prodpath has no schema for. */
+function indexOf(minor: KubernetesMinor): MinorIndex {
+  const index = own(MINOR_INDEX, minor);
+  if (index === undefined) return documentOf(minor); // throws the error that names the minors prodpath has
+  return index;
+}
+
 /** The custom resources prodpath emits, from their published CRDs (`crds.schema.json`). */
 const CRD_DOCUMENT = crdSchema as unknown as Pick<SchemaDocument, 'definitions' | 'kinds' | 'fingerprints'> & { readonly sources: Record<string, string> };
 
@@ -102,12 +121,12 @@ function own<T>(record: Record<string, T>, key: string): T | undefined {
 
 function definitionOf(apiVersion: unknown, kind: unknown, minor: KubernetesMinor): string | undefined {
   if (typeof apiVersion !== 'string' || typeof kind !== 'string') return undefined;
-  const byKind = own(documentOf(minor).kinds, apiVersion);
+  const byKind = own(indexOf(minor).kinds, apiVersion);
   return byKind !== undefined ? own(byKind, kind) : undefined;
 }
 
 function validatorFor(definition: string, minor: KubernetesMinor | 'crds'): ValidateFunction {
-  const document = minor === 'crds' ? CRD_DOCUMENT : documentOf(minor);
+  const document = minor === 'crds' ? CRD_DOCUMENT : indexOf(minor);
   const key = `${definition}@${own(document.fingerprints, definition)}`;
   let validate = validators.get(key);
   if (validate === undefined) {
@@ -128,7 +147,7 @@ function validatorFor(definition: string, minor: KubernetesMinor | 'crds'): Vali
  */
 export function validatorKeyOf(apiVersion: string, kind: string, minor: KubernetesMinor): string | undefined {
   const definition = definitionOf(apiVersion, kind, minor);
-  return definition !== undefined ? `${definition}@${own(documentOf(minor).fingerprints, definition)}` : undefined;
+  return definition !== undefined ? `${definition}@${own(indexOf(minor).fingerprints, definition)}` : undefined;
 }
 
 /** Per minor: an id of its deprecation notes, equal for minors whose notes are the same. */
@@ -143,8 +162,8 @@ export function deprecationKeyOf(apiVersion: string, kind: string, minor: Kubern
   if (key === undefined) return undefined;
   let notes = notesIds.get(minor);
   if (notes === undefined) {
-    const text = JSON.stringify(documentOf(minor).deprecatedFields);
-    notes = [...notesIds].find(([m]) => JSON.stringify(documentOf(m).deprecatedFields) === text)?.[1] ?? String(new Set(notesIds.values()).size);
+    const text = JSON.stringify(indexOf(minor).deprecatedFields);
+    notes = [...notesIds].find(([m]) => JSON.stringify(indexOf(m).deprecatedFields) === text)?.[1] ?? String(new Set(notesIds.values()).size);
     notesIds.set(minor, notes);
   }
   return `${key}#${notes}`;
@@ -157,12 +176,12 @@ export function isKnownKind(apiVersion: string, kind: string, minor: KubernetesM
 
 /** The apiVersion/kind pairs the bundled schema of `minor` covers, e.g. `apps/v1 Deployment`. */
 export function knownKinds(minor: KubernetesMinor = '1.27'): Array<{ apiVersion: string; kind: string }> {
-  return Object.entries(documentOf(minor).kinds).flatMap(([apiVersion, kinds]) => Object.keys(kinds).map((kind) => ({ apiVersion, kind })));
+  return Object.entries(indexOf(minor).kinds).flatMap(([apiVersion, kinds]) => Object.keys(kinds).map((kind) => ({ apiVersion, kind })));
 }
 
 /** Whether `minor` removed, deprecates or does not serve yet this apiVersion of a kind (undefined: none of these). */
 export function apiChangeOf(apiVersion: string, kind: string, minor: KubernetesMinor): ApiChange | undefined {
-  const byKind = own(documentOf(minor).apiChanges, apiVersion);
+  const byKind = own(indexOf(minor).apiChanges, apiVersion);
   return byKind !== undefined ? own(byKind, kind) : undefined;
 }
 
@@ -266,7 +285,7 @@ const deprecatedKeysByMinor = new Map<KubernetesMinor, RegExp>();
 function deprecatedKeysOf(minor: KubernetesMinor): RegExp {
   let keys = deprecatedKeysByMinor.get(minor);
   if (keys === undefined) {
-    const names = [...new Set(Object.values(documentOf(minor).deprecatedFields).flatMap((fields) => Object.keys(fields)))].sort();
+    const names = [...new Set(Object.values(indexOf(minor).deprecatedFields).flatMap((fields) => Object.keys(fields)))].sort();
     // The names are plain field names (letters and digits); escaped anyway, so the pattern is only ever a list.
     keys = names.length === 0 ? /(?!)/ : new RegExp(`"(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})":`);
     deprecatedKeysByMinor.set(minor, keys);
