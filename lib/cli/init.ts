@@ -7,7 +7,6 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import * as semver from 'semver';
 import { ValidationError } from '../policy/errors';
 import { checkDns1035Label, REGISTRY } from '../policy/names';
 import { packageInfo, PEER_PACKAGES } from '../peers';
@@ -167,6 +166,8 @@ function resolveProdpathSpec(given: string | undefined, cwd: string, dir: string
   if (given === undefined) {
     return `^${version}`;
   }
+  // Loaded here: `prodpath check` loads this module for its help text, not semver.
+  const semver = require('semver') as typeof import('semver');
   if (semver.validRange(given) !== null && !given.endsWith('.tgz')) {
     return given;
   }
