@@ -5,7 +5,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseAllDocuments } from 'yaml';
+import { readYamlDocuments } from '../outputs/yaml-read';
 import { ManifestObject } from './semantic-diff';
 
 /** A problem reading manifests: a missing folder, a bad revision, unreadable YAML. */
@@ -86,13 +86,15 @@ function git(args: string[], cwd: string, what: string): string {
 
 function parseManifests(text: string, source: string, where: string): ManifestObject[] {
   const out: ManifestObject[] = [];
-  for (const doc of parseAllDocuments(text)) {
-    if (doc.errors.length > 0) {
-      throw new DiffInputError(`prodpath diff: ${where} is not valid YAML: ${doc.errors[0].message.split('\n')[0]}. Fix: re-synthesize it with \`npx cdk8s synth\`.`);
+  for (const read of readYamlDocuments(text)) {
+    if ('error' in read) {
+      throw new DiffInputError(`prodpath diff: ${where} is not valid YAML: ${read.error.split('\n')[0]}. Fix: re-synthesize it with \`npx cdk8s synth\`.`);
     }
-    const object = doc.toJS();
-    if (object !== null && object !== undefined) {
-      out.push({ object, source });
+    if ('unreadable' in read) {
+      throw new DiffInputError(`prodpath diff: ${where} cannot be read: ${read.unreadable} (aliases that expand without bound). Fix: re-synthesize it with \`npx cdk8s synth\`, which writes no aliases.`);
+    }
+    if (read.object !== null && read.object !== undefined) {
+      out.push({ object: read.object, source });
     }
   }
   return out;

@@ -234,6 +234,17 @@ describe('prodpath diff <envA> <envB>', () => {
     expect(r.err).toMatch(/^prodpath diff: dev\/shop\.k8s\.yaml is not valid YAML: .+\. Fix: re-synthesize it with `npx cdk8s synth`\.$/);
   });
 
+  test('fails with one clear line when a manifest\'s aliases expand without bound', async () => {
+    const dist = path.join(tempDir(), 'dist');
+    fs.cpSync(DIST, dist, { recursive: true });
+    const lines = ['a: &a [x, x, x, x, x, x, x, x, x]'];
+    for (let i = 1; i < 10; i++) lines.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(', ')}]`);
+    fs.writeFileSync(path.join(dist, 'dev', 'shop.k8s.yaml'), `${lines.join('\n')}\n`);
+    const r = await cli(['diff', 'dev', 'prod', '--dist', dist]);
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/^prodpath diff: dev\/shop\.k8s\.yaml cannot be read: .+ \(aliases that expand without bound\)\. Fix: re-synthesize it with `npx cdk8s synth`, which writes no aliases\.$/);
+  });
+
   test('is listed in the command\'s help', async () => {
     const top = await cli(['--help']);
     expect(top.out).toMatch(/^\s+diff \[options\] \[environments\.\.\.\]/m);
