@@ -61,13 +61,7 @@ export class Policy {
 
   /** Writes the exemptions recorded under `root` as annotations on the objects they cover. */
   public static applyExemptions(root: IConstruct): void {
-    for (const obj of root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject)) {
-      for (const scope of obj.node.scopes) {
-        for (const [ruleId, reason] of exemptions.get(scope) ?? []) {
-          obj.metadata.addAnnotation(`${EXEMPTION_PREFIX}${ruleId}`, reason);
-        }
-      }
-    }
+    applyExemptionsTo(root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject));
   }
 
   private constructor() {}
@@ -85,4 +79,19 @@ export function exemptionsFor(scope: IConstruct): Record<string, string> {
     }
   }
   return out;
+}
+
+/**
+ * {@link Policy.applyExemptions} for objects the caller has already found (App.render walks the
+ * construct tree once for everything it needs).
+ * @internal
+ */
+export function applyExemptionsTo(objects: readonly ApiObject[]): void {
+  for (const obj of objects) {
+    for (const scope of obj.node.scopes) {
+      for (const [ruleId, reason] of exemptions.get(scope) ?? []) {
+        obj.metadata.addAnnotation(`${EXEMPTION_PREFIX}${ruleId}`, reason);
+      }
+    }
+  }
 }
