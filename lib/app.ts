@@ -21,6 +21,7 @@ import { CREDENTIAL_FILES_RULE } from './policy/image-rules';
 import { checkManifests } from './policy/manifest-rules';
 import { addWarning } from './policy/annotations';
 import { applyExemptionsTo } from './policy/policy';
+import { saveCodeCaches } from './policy/schema/code-cache';
 import { Workload } from './workloads/workload';
 import { EXEMPTION_PREFIX, Finding, formatFinding } from './policy/rules';
 import { DETECTOR_DESCRIPTIONS, findSecretTokens, maskSecret, SECRET_RULE, secretFix } from './policy/secrets';
@@ -342,6 +343,8 @@ export class App extends Cdk8sApp {
       throw new OutputShapeError(path.resolve(this.copyForCli), 'the folder for the cdk8s CLI\'s copy of the manifests is a file', `remove the file (${this.copyForCli}) and synth again`);
     }
     writeTreeAtomically(this.distDir, files);
+    // The compiled schema validators, for the next synth (lib/policy/schema/code-cache.ts).
+    saveCodeCaches();
     if (this.copyForCli !== undefined) {
       this.writeCopyForCli(this.copyForCli);
     }

@@ -151,7 +151,7 @@ export function generateValidators(): Map<string, string> {
     const refs: Record<string, string> = {};
     members.forEach((r, i) => {
       refs[`v${i}`] = `${id}#/definitions/${r.merged}`;
-      entries.push(`  ${JSON.stringify(r.key)}: () => require('./${module}.cjs').v${i},`);
+      entries.push(`  ${JSON.stringify(r.key)}: () => loadValidatorModule('${module}').v${i} as ValidateFunction,`);
     });
     files.set(`${module}.cjs`, `${HEADER}\n/* eslint-disable */\n${standaloneCode(ajv, refs)}\n`);
   }
@@ -163,11 +163,12 @@ export function generateValidators(): Map<string, string> {
     `// Inputs: ${SOURCES.map((s) => s.file).join(', ')} (sha256 ${hash}); ajv ${ajvVersion}, ajv-formats ${formatsVersion}.`,
     '/* eslint-disable */',
     'import type { ValidateFunction } from \'ajv\';',
+    'import { loadValidatorModule } from \'../code-cache\';',
     '',
     '/** The sha256 (first 16 hex) of the schema files the validators were generated from. */',
     `export const SCHEMA_HASH = ${JSON.stringify(hash)};`,
     '',
-    '/** The validator of each kind, by `<definition>@<fingerprint>`; its module is required on first use. */',
+    '/** The validator of each kind, by `<definition>@<fingerprint>`; its module is loaded on first use (code-cache.ts). */',
     'export const VALIDATORS: Readonly<Record<string, () => ValidateFunction>> = {',
     ...entries,
     '};',
