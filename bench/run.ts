@@ -137,9 +137,9 @@ const progress = (msg: string) => {
 };
 
 /** Runs one case in a fresh `node --import tsx` process and returns what it reported. */
-async function runCase(name: string, args: Readonly<Record<string, string | number>>, nodeArgs: readonly string[] = []): Promise<CaseResult> {
+async function runCase(name: string, args: Readonly<Record<string, string | number>>, nodeArgs: readonly string[] = [], env: Readonly<Record<string, string>> = {}): Promise<CaseResult> {
   const argv = [...nodeArgs, '--import', 'tsx', path.join(CASES_DIR, `${name}.ts`), ...Object.entries(args).map(([k, v]) => `--${k}=${v}`)];
-  const r = await run(process.execPath, argv, { cwd: REPO_ROOT, env: CHILD_ENV });
+  const r = await run(process.execPath, argv, { cwd: REPO_ROOT, env: { ...CHILD_ENV, ...env } });
   const line = r.stdout.split('\n').find((l) => l.startsWith(RESULT_MARKER));
   if (r.status !== 0 || line === undefined) {
     throw new Error(`case ${name} failed (${r.status !== null ? `status ${r.status}` : `signal ${r.signal}`}):\n${r.stderr.trim().split('\n').slice(-15).join('\n')}`);
@@ -181,6 +181,8 @@ interface Planned {
   readonly args: (outdir: string) => Record<string, string | number>;
   /** Options for node itself (before the script). */
   readonly nodeArgs?: readonly string[];
+  /** Environment variables for the case, on top of the runner's. */
+  readonly env?: Readonly<Record<string, string>>;
   /** Rounds this case takes part in (default: all). */
   readonly rounds?: number;
   readonly warmUp?: boolean;
@@ -201,7 +203,7 @@ async function runRounds(results: Results, scratch: string, runs: number, cases:
       const outdir = path.join(scratch, `${c.caseName}-out`);
       fs.rmSync(outdir, { recursive: true, force: true });
       try {
-        const r = await runCase(c.caseName, c.args(outdir), c.nodeArgs);
+        const r = await runCase(c.caseName, c.args(outdir), c.nodeArgs, c.env);
         if (round >= 0) {
           results.add(c.key, round, r);
         }
@@ -255,6 +257,7 @@ async function synthStage(opts: Options, results: Results, root: string): Promis
     const args: Record<string, (outdir: string) => Record<string, string | number>> = {
       'prodpath': prodpathArgs,
       'prodpath-node-defaults': prodpathArgs,
+      'prodpath-no-code-cache': prodpathArgs,
       'prodpath-capped': prodpathArgs,
       'cdk8s-plus': plusArgs,
       'cdk8s-plus-same-options': plusArgs,
@@ -267,8 +270,11 @@ async function synthStage(opts: Options, results: Results, root: string): Promis
       // The capped row is about N = 1000's memory: elsewhere only when --cases names it.
       if (c === 'prodpath-capped' && n < 1000 && !opts.cappedEverywhere) continue;
       const caseName = c.startsWith('prodpath') ? 'prodpath' : c.startsWith('cdk8s-plus') ? 'cdk8s-plus' : c;
-      const nodeArgs = c === 'prodpath-capped' ? [CAPPED_HEAP] : c === 'prodpath' || c === 'cdk8s-plus-same-options' ? TEMPLATE_NODE_ARGS : [];
-      planned.push({ key: `${c}@${n}`, label: SYNTH_CASES[c], caseName, args: args[c], nodeArgs });
+      const nodeArgs = c === 'prodpath-capped' ? [CAPPED_HEAP] : c === 'prodpath' || c === 'prodpath-no-code-cache' || c === 'cdk8s-plus-same-options' ? TEMPLATE_NODE_ARGS : [];
+      // The validators' code cache (lib/policy/schema/code-cache.ts) is written by the warm-up run
+      // and used by the timed ones, as by a second synth; this case shows a synth without it.
+      const env = c === 'prodpath-no-code-cache' ? { PRODPATH_CODE_CACHE: '0' } : undefined;
+      planned.push({ key: `${c}@${n}`, label: SYNTH_CASES[c], caseName, args: args[c], nodeArgs, env });
     }
     // kustomize's build time grows with the square of the resource count: at N = 1000 a run
     // takes many minutes, so it runs fewer times (--kustomize-runs, 0 to skip it), without a

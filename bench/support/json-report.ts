@@ -49,6 +49,8 @@ export const RATIO_PAIRS: ReadonlyArray<readonly [string, string]> = [
   ['prodpath', 'cdk8s-plus-same-options'],
   ['prodpath-node-defaults', 'cdk8s-plus'],
   ['prodpath', 'prodpath-node-defaults'],
+  ['prodpath-no-code-cache', 'cdk8s-plus'],
+  ['prodpath', 'prodpath-no-code-cache'],
   ['prodpath', 'cdk8s-l1'],
   ['prodpath', 'yaml-floor'],
   ['prodpath', 'kustomize'],
