@@ -151,7 +151,7 @@ export function generateValidators(): Map<string, string> {
     const refs: Record<string, string> = {};
     members.forEach((r, i) => {
       refs[`v${i}`] = `${id}#/definitions/${r.merged}`;
-      entries.push(`  ${JSON.stringify(r.key)}: () => loadValidatorModule('${module}').v${i} as ValidateFunction,`);
+      entries.push(`  ${JSON.stringify(r.key)}: () => loadValidator('${module}', 'v${i}') as ValidateFunction,`);
     });
     files.set(`${module}.cjs`, `${HEADER}\n/* eslint-disable */\n${standaloneCode(ajv, refs)}\n`);
   }
@@ -163,7 +163,7 @@ export function generateValidators(): Map<string, string> {
     `// Inputs: ${SOURCES.map((s) => s.file).join(', ')} (sha256 ${hash}); ajv ${ajvVersion}, ajv-formats ${formatsVersion}.`,
     '/* eslint-disable */',
     'import type { ValidateFunction } from \'ajv\';',
-    'import { loadValidatorModule } from \'../code-cache\';',
+    'import { loadValidator } from \'../code-cache\';',
     '',
     '/** The sha256 (first 16 hex) of the schema files the validators were generated from. */',
     `export const SCHEMA_HASH = ${JSON.stringify(hash)};`,

@@ -21,11 +21,15 @@ bad.spec.template.spec.containers[0].resources = { limits: { memory: 'lots' } };
 bad.spec.template.spec.containers[0].imagePullPolicy = 'Sometimes';
 const minors = ['1.27', '1.28', '1.29', '1.30', '1.31', '1.32', '1.33'];
 const found = minors.map((m) => [validateManifest(good, m), validateManifest(bad, m)]);
+if (process.env.WITH_STATEFUL_SET === '1') {
+  const set = { apiVersion: 'apps/v1', kind: 'StatefulSet', metadata: { name: 'db' }, spec: { serviceName: 'db', selector: good.spec.selector, template: good.spec.template } };
+  found.push(minors.map((m) => validateManifest(set, m)));
+}
 saveCodeCaches();
 process.stdout.write(JSON.stringify({ uses: codeCacheUses(), found }));
 `;
 
-interface Run { uses: { module: string; cache: string }[]; found: unknown }
+interface Run { uses: { module: string; cache: string; wrote: boolean }[]; found: unknown }
 
 function run(env: Record<string, string>, nodeOptions: string[] = []): Run {
   const r = spawnSync(process.execPath, [...nodeOptions, '--import', 'tsx', '-e', CHILD], {
@@ -36,6 +40,7 @@ function run(env: Record<string, string>, nodeOptions: string[] = []): Run {
 }
 
 const cacheOf = (r: Run) => r.uses.find((u) => u.module === 'workloads')?.cache;
+const wrote = (r: Run) => r.uses.find((u) => u.module === 'workloads')?.wrote;
 const cacheFiles = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('workloads-')).sort() : []);
 
 describe('the code cache of the schema validators', () => {
@@ -43,9 +48,11 @@ describe('the code cache of the schema validators', () => {
     const dir = path.join(tempDir(), 'cache');
     const first = run({ PRODPATH_CODE_CACHE_DIR: dir });
     expect(cacheOf(first)).toBe('none');
+    expect(wrote(first)).toBe(true);
     expect(cacheFiles(dir)).toHaveLength(1);
     const second = run({ PRODPATH_CODE_CACHE_DIR: dir });
     expect(cacheOf(second)).toBe('used');
+    expect(wrote(second)).toBe(false);
     const off = run({ PRODPATH_CODE_CACHE: '0', PRODPATH_CODE_CACHE_DIR: dir });
     expect(cacheOf(off)).toBe('off');
     // The same violations with and without the cache: three faults in every minor, none in the valid object.
@@ -58,6 +65,26 @@ describe('the code cache of the schema validators', () => {
       ]);
     }
   }, 120_000);
+
+  test('a run that uses validators the cache lacks (a StatefulSet added to Deployments) writes it again, covering both', () => {
+    const dir = path.join(tempDir(), 'cache');
+    run({ PRODPATH_CODE_CACHE_DIR: dir });
+    const [file] = cacheFiles(dir);
+    const before = fs.readFileSync(path.join(dir, file));
+    const added = run({ PRODPATH_CODE_CACHE_DIR: dir, WITH_STATEFUL_SET: '1' });
+    expect(cacheOf(added)).toBe('used');
+    expect(wrote(added)).toBe(true);
+    const after = fs.readFileSync(path.join(dir, file));
+    expect(after.equals(before)).toBe(false);
+    // The list of validators the file covers (after the checksum and its length) grew.
+    const covers = (bytes: Buffer) => JSON.parse(bytes.subarray(36, 36 + bytes.readUInt32BE(32)).toString('utf8')) as string[];
+    expect(covers(after).length).toBeGreaterThan(covers(before).length);
+    expect(covers(after)).toEqual(expect.arrayContaining(covers(before)));
+    const again = run({ PRODPATH_CODE_CACHE_DIR: dir, WITH_STATEFUL_SET: '1' });
+    expect(cacheOf(again)).toBe('used');
+    expect(wrote(again)).toBe(false);
+    expect(again.found).toEqual(run({ PRODPATH_CODE_CACHE: '0', WITH_STATEFUL_SET: '1' }).found);
+  }, 180_000);
 
   test('a damaged cache file is refused before V8 reads it, and written again', () => {
     const dir = path.join(tempDir(), 'cache');

@@ -16,8 +16,10 @@
  *   checked before V8 sees it. V8 itself checks its version and the source, and refuses a cache
  *   that does not match; the module is then compiled as without a cache, and the cache written again.
  * - When: {@link saveCodeCaches} (called at the end of `App.synth()` and of `prodpath check`)
- *   writes the cache of each module loaded without a usable one, atomically (a temporary file,
- *   then a rename). A cache that cannot be read or written is skipped without a word: it only
+ *   writes the cache of each module loaded without a usable one, or whose cache lacks a
+ *   validator the run used (the file lists the validators it covers: an app that adds a
+ *   StatefulSet to its Deployments gets a cache with both), atomically (a temporary file, then a
+ *   rename). A cache that cannot be read or written is skipped without a word: it only
  *   ever saves time.
  * - `PRODPATH_CODE_CACHE=0` turns it off (the modules are then required as plain CommonJS);
  *   `PRODPATH_CODE_CACHE_DIR=<folder>` puts it elsewhere (a folder a CI runner keeps between runs).
@@ -31,8 +33,10 @@ import * as vm from 'vm';
 /** How the last load of each module went, for tests and the benchmark. */
 export interface CodeCacheUse {
   readonly module: string;
-  /** `used`: V8 took the cache; `none`: there was none (or caching is off); `rejected`: V8 or the checksum refused it. */
+  /** `used`: V8 took the cache; `none`: there was none; `rejected`: V8 or the checksum refused it; `off`: caching is off. */
   readonly cache: 'used' | 'none' | 'rejected' | 'off';
+  /** Whether this process wrote the module's cache (none was usable, or it ran validators the cache had not). */
+  readonly wrote: boolean;
 }
 
 interface Loaded {
@@ -40,7 +44,11 @@ interface Loaded {
   readonly script: vm.Script | undefined;
   readonly cacheFile: string | undefined;
   use: CodeCacheUse['cache'];
-  saved: boolean;
+  /** The validators (exports) whose compiled code the cache file holds, as far as this process knows. */
+  readonly covered: Set<string>;
+  /** The validators this process ran. */
+  readonly used: Set<string>;
+  wrote: boolean;
 }
 
 const loaded = new Map<string, Loaded>();
@@ -74,16 +82,45 @@ function cacheFileOf(name: string, source: string): string | undefined {
   return path.join(dir, `${name}-${key}.v8cache`);
 }
 
-/** The cached data of a file: undefined when there is none, `false` when its checksum fails. */
-function readCache(file: string): Buffer | false | undefined {
+/**
+ * A cache file: a sha256 of the rest, the length and JSON list of the validators it covers, then
+ * V8's data. Undefined when there is none, `false` when it is damaged.
+ */
+function readCache(file: string): { readonly covers: readonly string[]; readonly data: Buffer } | false | undefined {
   let bytes: Buffer;
   try {
     bytes = fs.readFileSync(file);
   } catch {
     return undefined;
   }
-  const data = bytes.subarray(HASH_BYTES);
-  return bytes.length > HASH_BYTES && createHash('sha256').update(data).digest().equals(bytes.subarray(0, HASH_BYTES)) ? data : false;
+  const rest = bytes.subarray(HASH_BYTES);
+  if (bytes.length < HASH_BYTES + 4 || !createHash('sha256').update(rest).digest().equals(bytes.subarray(0, HASH_BYTES))) return false;
+  const length = rest.readUInt32BE(0);
+  try {
+    const covers = JSON.parse(rest.subarray(4, 4 + length).toString('utf8')) as unknown;
+    if (!Array.isArray(covers) || !covers.every((c) => typeof c === 'string')) return false;
+    return { covers, data: rest.subarray(4 + length) };
+  } catch {
+    return false;
+  }
+}
+
+function cacheBytes(covers: readonly string[], data: Buffer): Buffer {
+  const list = Buffer.from(JSON.stringify([...covers].sort()), 'utf8');
+  const length = Buffer.alloc(4);
+  length.writeUInt32BE(list.length, 0);
+  const rest = Buffer.concat([length, list, data]);
+  return Buffer.concat([createHash('sha256').update(rest).digest(), rest]);
+}
+
+/**
+ * One validator of a generated module (`validators/<module>.cjs`, export `name`), noting that this
+ * process ran it: a cache written before it ran holds none of its code, so it is written again.
+ */
+export function loadValidator(module: string, name: string): unknown {
+  const exports = loadValidatorModule(module);
+  loaded.get(module)?.used.add(name);
+  return exports[name];
 }
 
 /** A generated validator module (`validators/<name>.cjs`), loaded once, through the code cache when it is on. */
@@ -93,35 +130,41 @@ export function loadValidatorModule(name: string): Record<string, unknown> {
   const file = path.join(VALIDATORS_DIR, `${name}.cjs`);
   if (!enabled()) {
     const exports = require(file) as Record<string, unknown>;
-    loaded.set(name, { exports, script: undefined, cacheFile: undefined, use: 'off', saved: true });
+    loaded.set(name, { exports, script: undefined, cacheFile: undefined, use: 'off', covered: new Set(), used: new Set(), wrote: false });
     return exports;
   }
   const source = fs.readFileSync(file, 'utf8');
   const cacheFile = cacheFileOf(name, source);
   const cached = cacheFile !== undefined ? readCache(cacheFile) : undefined;
-  const script = new vm.Script(wrap(source), { filename: file, cachedData: cached || undefined });
+  const script = new vm.Script(wrap(source), { filename: file, cachedData: cached ? cached.data : undefined });
   const use = cached === undefined ? 'none' : cached === false || script.cachedDataRejected === true ? 'rejected' : 'used';
   const module = { exports: {} as Record<string, unknown> };
   // The module wrapper of node's CommonJS loader: (exports, require, module, __filename, __dirname).
   (script.runInThisContext() as (...args: unknown[]) => void).call(module.exports, module.exports, createRequire(file), module, file, VALIDATORS_DIR);
-  loaded.set(name, { exports: module.exports, script, cacheFile, use, saved: use === 'used' });
+  const covered = new Set(use === 'used' && cached ? cached.covers : []);
+  loaded.set(name, { exports: module.exports, script, cacheFile, use, covered, used: new Set(), wrote: false });
   return module.exports;
 }
 
 /**
- * Writes the code cache of each validator module this process loaded without a usable one, now
- * that the functions it ran are compiled. Never throws.
+ * Writes the code cache of each validator module this process loaded without a usable one, or
+ * whose cache lacks validators this process ran, now that the functions it ran are compiled.
+ * Never throws.
  */
 export function saveCodeCaches(): void {
   for (const entry of loaded.values()) {
-    if (entry.saved || entry.script === undefined || entry.cacheFile === undefined) continue;
-    entry.saved = true;
+    if (entry.script === undefined || entry.cacheFile === undefined) continue;
+    const fresh = entry.use !== 'used' && !entry.wrote;
+    if (!fresh && [...entry.used].every((e) => entry.covered.has(e))) continue;
+    const covers = [...new Set([...entry.covered, ...entry.used])];
+    entry.wrote = true;
+    covers.forEach((e) => entry.covered.add(e));
     try {
       const data = entry.script.createCachedData();
       fs.mkdirSync(path.dirname(entry.cacheFile), { recursive: true });
       const temp = `${entry.cacheFile}.${process.pid}.tmp`;
       try {
-        fs.writeFileSync(temp, Buffer.concat([createHash('sha256').update(data).digest(), data]));
+        fs.writeFileSync(temp, cacheBytes(covers, data));
         fs.renameSync(temp, entry.cacheFile);
       } finally {
         fs.rmSync(temp, { force: true });
@@ -148,5 +191,5 @@ function pruneOldCaches(cacheFile: string): void {
 
 /** How each validator module loaded in this process used the code cache. */
 export function codeCacheUses(): CodeCacheUse[] {
-  return [...loaded].map(([module, entry]) => ({ module, cache: entry.use }));
+  return [...loaded].map(([module, entry]) => ({ module, cache: entry.use, wrote: entry.wrote }));
 }
