@@ -43,6 +43,14 @@ const cacheOf = (r: Run) => r.uses.find((u) => u.module === 'workloads')?.cache;
 const wrote = (r: Run) => r.uses.find((u) => u.module === 'workloads')?.wrote;
 const cacheFiles = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir).filter((f) => f.startsWith('workloads-')).sort() : []);
 
+/** A fresh cache folder after one run: the folder, the workloads cache file's path and its bytes. */
+function firstCache(): { dir: string; file: string; bytes: Buffer } {
+  const dir = path.join(tempDir(), 'cache');
+  run({ PRODPATH_CODE_CACHE_DIR: dir });
+  const file = path.join(dir, cacheFiles(dir)[0]);
+  return { dir, file, bytes: fs.readFileSync(file) };
+}
+
 describe('the code cache of the schema validators', () => {
   test('is written after the first run, used by the next, and changes nothing that validation finds', () => {
     const dir = path.join(tempDir(), 'cache');
@@ -67,14 +75,11 @@ describe('the code cache of the schema validators', () => {
   }, 120_000);
 
   test('a run that uses validators the cache lacks (a StatefulSet added to Deployments) writes it again, covering both', () => {
-    const dir = path.join(tempDir(), 'cache');
-    run({ PRODPATH_CODE_CACHE_DIR: dir });
-    const [file] = cacheFiles(dir);
-    const before = fs.readFileSync(path.join(dir, file));
+    const { dir, file, bytes: before } = firstCache();
     const added = run({ PRODPATH_CODE_CACHE_DIR: dir, WITH_STATEFUL_SET: '1' });
     expect(cacheOf(added)).toBe('used');
     expect(wrote(added)).toBe(true);
-    const after = fs.readFileSync(path.join(dir, file));
+    const after = fs.readFileSync(file);
     expect(after.equals(before)).toBe(false);
     // The list of validators the file covers (after the checksum and its length) grew.
     const covers = (bytes: Buffer) => JSON.parse(bytes.subarray(36, 36 + bytes.readUInt32BE(32)).toString('utf8')) as string[];
@@ -87,12 +92,9 @@ describe('the code cache of the schema validators', () => {
   }, 180_000);
 
   test('a damaged cache file is refused before V8 reads it, and written again', () => {
-    const dir = path.join(tempDir(), 'cache');
-    run({ PRODPATH_CODE_CACHE_DIR: dir });
-    const [file] = cacheFiles(dir);
-    const bytes = fs.readFileSync(path.join(dir, file));
+    const { dir, file, bytes } = firstCache();
     bytes[bytes.length - 100] ^= 0xff;
-    fs.writeFileSync(path.join(dir, file), bytes);
+    fs.writeFileSync(file, bytes);
     const damaged = run({ PRODPATH_CODE_CACHE_DIR: dir });
     expect(cacheOf(damaged)).toBe('rejected');
     expect(cacheOf(run({ PRODPATH_CODE_CACHE_DIR: dir }))).toBe('used');
