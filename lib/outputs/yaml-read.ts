@@ -27,17 +27,17 @@ import type { Document } from 'yaml';
 export type ReadDocument = { readonly object: unknown } | { readonly error: string } | { readonly unreadable: string };
 
 /** Text on which js-yaml and `yaml` may disagree (see the module comment): read it with `yaml`. */
-const DIRECTIVE = /^%/m;
-/** A carriage return without a line feed: js-yaml breaks the line there, `yaml` keeps it as text. */
-const LONE_CR = /\r(?!\n)/;
-/** A line of only blanks: in a block scalar the two read trailing ones differently. */
-const BLANK_LINE = /^[ \t]+\r?$/m;
-const TAG = /(?:^|[\s[\]{},:?-])!/;
-const NULL_WORD_KEY = /(?:^|[\s,{[?])(?:~|null|Null|NULL)[ \t]*:(?:[ \t\r\n]|$)/m;
-const EMPTY_KEY = /^[ \t]*(?:-[ \t]+)*:(?:[ \t\r\n]|$)/m;
-const EMPTY_FLOW_KEY = /[{,][ \t]*:(?:[ \t\r\n]|$)/;
-/** A plain scalar that is a number with an exponent of three digits or more (1e400 is Infinity to `yaml`). */
-const HUGE_EXPONENT = /(?:^|[\s[{,])[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]{3,}[ \t]*(?:$|[\r\n,\]}#])/m;
+const YAML_PACKAGE_ONLY: readonly RegExp[] = [
+  /^%/m, // a directive (`%YAML 1.1` switches `yaml` to YAML 1.1)
+  /\r(?!\n)/, // a carriage return without a line feed: js-yaml breaks the line there, `yaml` keeps it as text
+  /^[ \t]+\r?$/m, // a line of only blanks: in a block scalar the two read trailing ones differently
+  /(?:^|[\s[\]{},:?-])!/, // a tag
+  /(?:^|[\s,{[?])(?:~|null|Null|NULL)[ \t]*:(?:[ \t\r\n]|$)/m, // a null key: "" to `yaml`, "null" to js-yaml
+  /^[ \t]*(?:-[ \t]+)*:(?:[ \t\r\n]|$)/m, // an empty key
+  /[{,][ \t]*:(?:[ \t\r\n]|$)/, // an empty key in a flow mapping
+  // A plain scalar that is a number with an exponent of three digits or more (1e400 is Infinity to `yaml`).
+  /(?:^|[\s[{,])[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]{3,}[ \t]*(?:$|[\r\n,\]}#])/m,
+];
 /** Where a document starts: a `---` marker at the start of a line (the spec forbids it inside any scalar). */
 const DOCUMENT_START = /^---(?=[ \t]|\r?\n|$)/gm;
 
@@ -45,8 +45,7 @@ const FAST_OPTIONS = { schema: CORE_SCHEMA, maxAliases: 0 } as const;
 
 /** Whether the stream is read by `yaml` from the start. */
 export function needsYamlPackage(source: string): boolean {
-  return DIRECTIVE.test(source) || LONE_CR.test(source) || BLANK_LINE.test(source) || TAG.test(source) || NULL_WORD_KEY.test(source) || EMPTY_KEY.test(source) || EMPTY_FLOW_KEY.test(source)
-    || HUGE_EXPONENT.test(source);
+  return YAML_PACKAGE_ONLY.some((pattern) => pattern.test(source));
 }
 
 /**
@@ -56,29 +55,27 @@ export function needsYamlPackage(source: string): boolean {
  * (nothing, or only comments, between two `---`) may be left out.
  */
 export function* readYamlDocuments(source: string): Generator<ReadDocument> {
-  let from = 0;
-  if (!needsYamlPackage(source)) {
-    const starts = [0];
-    DOCUMENT_START.lastIndex = 0;
-    for (let m = DOCUMENT_START.exec(source); m !== null; m = DOCUMENT_START.exec(source)) {
-      if (m.index > 0) starts.push(m.index);
-    }
-    starts.push(source.length);
-    let failed = false;
-    for (let i = 0; i + 1 < starts.length && !failed; i++) {
-      let objects: unknown[];
-      try {
-        objects = loadAll(source.slice(starts[i], starts[i + 1]), FAST_OPTIONS);
-      } catch {
-        failed = true;
-        from = starts[i];
-        break;
-      }
-      for (const object of objects) yield { object };
-    }
-    if (!failed) return;
+  if (needsYamlPackage(source)) {
+    yield* readWithYamlPackage(source);
+    return;
   }
-  yield* readWithYamlPackage(source, from);
+  const starts = [0];
+  DOCUMENT_START.lastIndex = 0;
+  for (let m = DOCUMENT_START.exec(source); m !== null; m = DOCUMENT_START.exec(source)) {
+    if (m.index > 0) starts.push(m.index);
+  }
+  starts.push(source.length);
+  for (let i = 0; i + 1 < starts.length; i++) {
+    let objects: unknown[];
+    try {
+      objects = loadAll(source.slice(starts[i], starts[i + 1]), FAST_OPTIONS);
+    } catch {
+      // `yaml` reads this document and the rest, with line numbers in the whole stream.
+      yield* readWithYamlPackage(source, starts[i]);
+      return;
+    }
+    for (const object of objects) yield { object };
+  }
 }
 
 /**

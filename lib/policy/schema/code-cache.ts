@@ -124,7 +124,7 @@ export function loadValidator(module: string, name: string): unknown {
 }
 
 /** A generated validator module (`validators/<name>.cjs`), loaded once, through the code cache when it is on. */
-export function loadValidatorModule(name: string): Record<string, unknown> {
+function loadValidatorModule(name: string): Record<string, unknown> {
   const known = loaded.get(name);
   if (known !== undefined) return known.exports;
   const file = path.join(VALIDATORS_DIR, `${name}.cjs`);
@@ -152,7 +152,7 @@ export function loadValidatorModule(name: string): Record<string, unknown> {
  * Never throws.
  */
 export function saveCodeCaches(): void {
-  for (const entry of loaded.values()) {
+  for (const [module, entry] of loaded) {
     if (entry.script === undefined || entry.cacheFile === undefined) continue;
     const fresh = entry.use !== 'used' && !entry.wrote;
     if (!fresh && [...entry.used].every((e) => entry.covered.has(e))) continue;
@@ -169,7 +169,7 @@ export function saveCodeCaches(): void {
       } finally {
         fs.rmSync(temp, { force: true });
       }
-      pruneOldCaches(entry.cacheFile);
+      pruneOldCaches(module, entry.cacheFile);
     } catch {
       // A read-only or full disk: the next run compiles the module again, nothing else changes.
     }
@@ -179,11 +179,11 @@ export function saveCodeCaches(): void {
 /** Caches kept per module: one per recent node version and set of flags; older ones are removed. */
 const KEEP_PER_MODULE = 3;
 
-function pruneOldCaches(cacheFile: string): void {
+function pruneOldCaches(module: string, cacheFile: string): void {
   const dir = path.dirname(cacheFile);
-  const prefix = path.basename(cacheFile).replace(/-[0-9a-f]{16}\.v8cache$/, '-');
+  const ofModule = new RegExp(`^${module}-[0-9a-f]{16}\\.v8cache$`); // module names are kebab-case words
   const files = fs.readdirSync(dir)
-    .filter((f) => f.startsWith(prefix) && /^[a-z-]+-[0-9a-f]{16}\.v8cache$/.test(f) && f.slice(prefix.length).length === 24)
+    .filter((f) => ofModule.test(f))
     .map((f) => ({ f, mtime: fs.statSync(path.join(dir, f)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime);
   for (const { f } of files.slice(KEEP_PER_MODULE)) fs.rmSync(path.join(dir, f), { force: true });

@@ -419,7 +419,6 @@ function describe(value: unknown): string {
   return text;
 }
 
-
 /** A likely intended field name: same letters ignoring case, or at most 2 edits away. */
 function closest(field: string, allowed: readonly string[]): string | undefined {
   const lower = field.toLowerCase();
