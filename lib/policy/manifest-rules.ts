@@ -8,7 +8,7 @@ import { isWrittenReason } from './names';
 import { DETECTOR_DESCRIPTIONS, findObjectSecrets, SECRET_RULE, secretFix } from './secrets';
 import { EXEMPTION_PREFIX, Finding, ObjectRef, PolicyRule, Severity } from './rules';
 import { DEFAULT_KUBERNETES_MINORS, formatMinors, KubernetesMinor } from './schema/minors';
-import { apiChangeOf, type DeprecatedField, deprecatedFieldsOf, deprecationKeyOf, isKnownCustomResource, isKnownKind, type SchemaViolation, validateCustomResource, validateManifest, validatorKeyOf } from './schema/validate';
+import { alsoValidUnder, apiChangeOf, type DeprecatedField, deprecatedFieldsOf, deprecationKeyOf, isKnownCustomResource, isKnownKind, type SchemaViolation, validateCustomResource, validateManifest, validatorKeyOf } from './schema/validate';
 import { escapePointer } from './json-pointer';
 
 /** One object to check, with where it came from. */
@@ -188,7 +188,8 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
     byProblem.set(key, entry);
   };
   const unknownIn: KubernetesMinor[] = [];
-  // Minors whose schema of this kind is the same give the same violations: validate once.
+  // Minors whose schema of this kind is the same give the same violations: validate once. An object
+  // valid in one minor is valid in those whose schema is proven wider (ALSO_VALID_UNDER).
   const byValidator = new Map<string, SchemaViolation[]>();
   const byNotes = new Map<string, DeprecatedField[]>();
   for (const { m, change, known, key, notesKey } of schemaPlan(apiVersion, kind, minors)) {
@@ -205,7 +206,11 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
       continue;
     }
     const violations = (key !== undefined ? byValidator.get(key) : undefined) ?? validateManifest(obj, m);
-    if (key !== undefined) byValidator.set(key, violations);
+    if (key !== undefined && !byValidator.has(key)) {
+      byValidator.set(key, violations);
+      // Valid here: valid too in the minors whose schema of the kind is proven to accept all this one does.
+      if (violations.length === 0) for (const wider of alsoValidUnder(key)) if (!byValidator.has(wider)) byValidator.set(wider, violations);
+    }
     for (const v of violations) add(m, R.schema, v.message, 'correct the field to match the Kubernetes API', v.path);
     if (violations.length === 0) {
       const deprecated = (notesKey !== undefined ? byNotes.get(notesKey) : undefined) ?? deprecatedFieldsOf(obj, m, json);

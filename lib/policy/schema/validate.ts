@@ -15,7 +15,7 @@
  */
 import { type ErrorObject, type ValidateFunction } from 'ajv';
 import { type KubernetesMinor } from './minors';
-import { VALIDATORS } from './validators';
+import { ALSO_VALID_UNDER, VALIDATORS } from './validators';
 import crdSchema = require('./crds.schema.json');
 import schemaIndex = require('./validators/schema-index.json');
 import { escapePointer } from '../json-pointer';
@@ -148,6 +148,15 @@ function validatorFor(definition: string, minor: KubernetesMinor | 'crds'): Vali
 export function validatorKeyOf(apiVersion: string, kind: string, minor: KubernetesMinor): string | undefined {
   const definition = definitionOf(apiVersion, kind, minor);
   return definition !== undefined ? `${definition}@${own(indexOf(minor).fingerprints, definition)}` : undefined;
+}
+
+/**
+ * The validators (keys as {@link validatorKeyOf} gives them) that accept every object the validator
+ * `key` accepts, as proven when the validators were generated (a kind's schema in a later minor that
+ * only added optional fields): an object valid under `key` is valid under these, unvalidated.
+ */
+export function alsoValidUnder(key: string): readonly string[] {
+  return own(ALSO_VALID_UNDER, key) ?? [];
 }
 
 /** Per minor: an id of its deprecation notes, equal for minors whose notes are the same. */

@@ -56,3 +56,28 @@ export const VALIDATORS: Readonly<Record<string, () => ValidateFunction>> = {
   "io.k8s.api.networking.v1.NetworkPolicy@2380426cf06a1808": () => loadValidator('network-policy', 'v0') as ValidateFunction,
   "io.k8s.api.policy.v1.PodDisruptionBudget@6b80e67321737510": () => loadValidator('pod-disruption-budget', 'v0') as ValidateFunction,
 };
+
+/**
+ * Validators proven (scripts/schema-subset.ts) to accept every object the key's validator accepts:
+ * an object valid under the key is valid under these without running them.
+ */
+export const ALSO_VALID_UNDER: Readonly<Record<string, readonly string[]>> = {
+  "io.k8s.api.apps.v1.Deployment@0d5dc1506523cc5a": ["io.k8s.api.apps.v1.Deployment@0208a186b8c63cf1"],
+  "io.k8s.api.apps.v1.Deployment@c22258b6877ff233": ["io.k8s.api.apps.v1.Deployment@e6b812b5837a6a60"],
+  "io.k8s.api.apps.v1.Deployment@ee3ba0561d96068a": ["io.k8s.api.apps.v1.Deployment@16aa7d4b2f61a40e"],
+  "io.k8s.api.apps.v1.Deployment@f22379df3923d598": ["io.k8s.api.apps.v1.Deployment@c22258b6877ff233","io.k8s.api.apps.v1.Deployment@e6b812b5837a6a60"],
+  "io.k8s.api.apps.v1.StatefulSet@4b4fe04166a7f004": ["io.k8s.api.apps.v1.StatefulSet@cef8ddb1e4aa5437"],
+  "io.k8s.api.apps.v1.StatefulSet@51859d48225e5e6f": ["io.k8s.api.apps.v1.StatefulSet@396cc55164eb5f27","io.k8s.api.apps.v1.StatefulSet@8e2686d95d41d672"],
+  "io.k8s.api.apps.v1.StatefulSet@8e2686d95d41d672": ["io.k8s.api.apps.v1.StatefulSet@396cc55164eb5f27"],
+  "io.k8s.api.apps.v1.StatefulSet@ca70ed0f95ca5ee2": ["io.k8s.api.apps.v1.StatefulSet@e03ed74fdcb676c4"],
+  "io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler@45dd2726e6e9bc7f": ["io.k8s.api.autoscaling.v2.HorizontalPodAutoscaler@6ecb210b8d32f50d"],
+  "io.k8s.api.batch.v1.CronJob@09e4a29c1b442563": ["io.k8s.api.batch.v1.CronJob@983daccdf99b2d9d"],
+  "io.k8s.api.batch.v1.CronJob@79f3300f8220ecb1": ["io.k8s.api.batch.v1.CronJob@cde95d12350254a4"],
+  "io.k8s.api.batch.v1.CronJob@ada724e953d6a24c": ["io.k8s.api.batch.v1.CronJob@09e4a29c1b442563","io.k8s.api.batch.v1.CronJob@983daccdf99b2d9d"],
+  "io.k8s.api.batch.v1.CronJob@e8e992be9cfcf9e4": ["io.k8s.api.batch.v1.CronJob@81c357e66d5a1b5d"],
+  "io.k8s.api.batch.v1.Job@48293bae42778064": ["io.k8s.api.batch.v1.Job@2c39f424b0d4d0f3","io.k8s.api.batch.v1.Job@9d29e49572803e58"],
+  "io.k8s.api.batch.v1.Job@492c7137f5e2a196": ["io.k8s.api.batch.v1.Job@6076aadf6e1d690c"],
+  "io.k8s.api.batch.v1.Job@571433f417ff1cdb": ["io.k8s.api.batch.v1.Job@dd79571656e4ca65"],
+  "io.k8s.api.batch.v1.Job@9d29e49572803e58": ["io.k8s.api.batch.v1.Job@2c39f424b0d4d0f3"],
+  "io.k8s.api.core.v1.Service@b71c2c7a73216456": ["io.k8s.api.core.v1.Service@668bab898f31624b"],
+};
