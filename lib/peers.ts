@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { codeCacheDir } from './policy/schema/code-cache';
 
 /** The framework packages prodpath expects the app to install, once each. */
 export const PEER_PACKAGES = ['cdk8s', 'cdk8s-plus-27', 'constructs'] as const;
@@ -92,10 +93,7 @@ export function checkPeers(appRoot: string, prodpathDir: string = __dirname): Pe
     if (range === undefined || ours === undefined) {
       continue;
     }
-    // Only the range check, loaded when checked: the whole semver package is 47 modules, this is
-    // 19 (about 10 ms at start), and `prodpath check` never needs it.
-    const satisfies = require('semver/functions/satisfies') as typeof import('semver/functions/satisfies');
-    if (!satisfies(ours.version, range)) {
+    if (!inRange(ours.version, range)) {
       problems.push({
         name,
         message: `${name} ${ours.version} (${ours.dir}) is outside the range prodpath ${packageInfo().version} supports (${range}). Fix: npm install ${name}@"${range}"`,
@@ -110,6 +108,57 @@ export function checkPeers(appRoot: string, prodpathDir: string = __dirname): Pe
     }
   }
   return problems;
+}
+
+/**
+ * The version/range pairs found in range before, kept in the project's cache folder
+ * (`node_modules/.cache/prodpath/peer-ranges.json`, beside the validators' code cache): the answer
+ * depends on the two strings only, and loading semver's range check and compiling its patterns
+ * took 15 to 20 ms of every synth, for the same three answers each time.
+ */
+const RANGES_FILE = 'peer-ranges.json';
+let knownInRange: Set<string> | undefined;
+
+function rangesFile(): string | undefined {
+  const dir = codeCacheDir();
+  return dir !== undefined ? path.join(dir, RANGES_FILE) : undefined;
+}
+
+/** Whether `version` satisfies `range` (semver), from the cache when this pair was checked before. */
+function inRange(version: string, range: string): boolean {
+  const pair = `${version} ${range}`;
+  if (knownInRange === undefined) {
+    knownInRange = new Set();
+    const file = rangesFile();
+    try {
+      const saved = file !== undefined ? JSON.parse(fs.readFileSync(file, 'utf8')) as unknown : undefined;
+      if (Array.isArray(saved)) saved.filter((p): p is string => typeof p === 'string').forEach((p) => knownInRange!.add(p));
+    } catch {
+      // None yet, or unreadable: check with semver.
+    }
+  }
+  if (knownInRange.has(pair)) return true;
+  // Only the range check, loaded when needed: the whole semver package is 47 modules, this is 19.
+  const satisfies = require('semver/functions/satisfies') as typeof import('semver/functions/satisfies');
+  if (!satisfies(version, range)) return false;
+  knownInRange.add(pair);
+  const file = rangesFile();
+  if (file !== undefined) {
+    try {
+      fs.mkdirSync(path.dirname(file), { recursive: true });
+      const temp = `${file}.${process.pid}.tmp`;
+      try {
+        // The pairs of this run and the last few: a changed install does not grow it without end.
+        fs.writeFileSync(temp, `${JSON.stringify([...knownInRange].slice(-20))}\n`);
+        fs.renameSync(temp, file);
+      } finally {
+        fs.rmSync(temp, { force: true });
+      }
+    } catch {
+      // A read-only node_modules: the next run checks with semver again.
+    }
+  }
+  return true;
 }
 
 /** Thrown by `new App()` when the installed framework packages do not fit prodpath. */

@@ -58,3 +58,36 @@ describe('peer dependency check', () => {
     expect(fs.existsSync(path.join(app, 'dist'))).toBe(false);
   });
 });
+
+describe('peer range answers kept between runs', () => {
+  /** Runs checkPeers in a fresh process, as each synth is, with the cache folder set. */
+  function checkInChild(cacheDir: string, appRoot: string, prodpathDir?: string): unknown {
+    const script = path.join(tempDir('prodpath-peers-run-'), 'run.ts');
+    fs.writeFileSync(script, `import { checkPeers } from ${JSON.stringify(path.join(REPO, 'lib', 'peers'))};\nprocess.stdout.write(JSON.stringify(checkPeers(${JSON.stringify(appRoot)}${prodpathDir !== undefined ? `, ${JSON.stringify(prodpathDir)}` : ''}).map((p) => p.name)));\n`);
+    const { execFileSync } = require('child_process') as typeof import('child_process');
+    return JSON.parse(execFileSync(process.execPath, ['--import', 'tsx', script], { cwd: REPO, env: { ...process.env, PRODPATH_CODE_CACHE_DIR: cacheDir }, encoding: 'utf8' }));
+  }
+
+  test('only pairs found in range are kept, so a version outside the range is refused every run', () => {
+    const cacheDir = tempDir('prodpath-peers-cache-');
+    const file = path.join(cacheDir, 'peer-ranges.json');
+    expect(checkInChild(cacheDir, REPO)).toEqual([]);
+    const ranges = packageInfo().peerRanges;
+    const version = (name: string) => JSON.parse(fs.readFileSync(require.resolve(`${name}/package.json`, { paths: [REPO] }), 'utf8')).version;
+    expect(JSON.parse(fs.readFileSync(file, 'utf8')).sort()).toEqual(['cdk8s', 'cdk8s-plus-27', 'constructs'].map((n) => `${version(n)} ${ranges[n]}`).sort());
+    // Answered from the file now; and a run with versions outside the range still fails, twice.
+    expect(checkInChild(cacheDir, REPO)).toEqual([]);
+    const old = installed({ 'cdk8s': '2.10.0', 'cdk8s-plus-27': '2.9.5', 'constructs': '9.0.0' });
+    expect(checkInChild(cacheDir, old, old)).toEqual(['cdk8s', 'constructs']);
+    expect(checkInChild(cacheDir, old, old)).toEqual(['cdk8s', 'constructs']);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).not.toContain(`2.10.0 ${ranges.cdk8s}`);
+    expect(JSON.parse(fs.readFileSync(file, 'utf8'))).toContain(`2.9.5 ${ranges['cdk8s-plus-27']}`);
+  });
+
+  test('a damaged file is ignored and written again', () => {
+    const cacheDir = tempDir('prodpath-peers-cache-');
+    fs.writeFileSync(path.join(cacheDir, 'peer-ranges.json'), '{not json');
+    expect(checkInChild(cacheDir, REPO)).toEqual([]);
+    expect(JSON.parse(fs.readFileSync(path.join(cacheDir, 'peer-ranges.json'), 'utf8'))).toHaveLength(3);
+  });
+});
