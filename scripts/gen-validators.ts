@@ -158,9 +158,12 @@ export function generateValidators(): Map<string, string> {
     const refs: Record<string, string> = {};
     members.forEach((r, i) => {
       refs[`v${i}`] = `${id}#/definitions/${r.merged}`;
-      entries.push(`  ${JSON.stringify(r.key)}: () => loadValidator('${module}', 'v${i}') as ValidateFunction,`);
     });
-    files.set(`${module}.cjs`, `${HEADER}\n/* eslint-disable */\n${standaloneCode(ajv, refs)}\n`);
+    const text = `${HEADER}\n/* eslint-disable */\n${standaloneCode(ajv, refs)}\n`;
+    // The code cache names a module's compiled code by this hash of its text (code-cache.ts).
+    const textHash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    members.forEach((r, i) => entries.push(`  ${JSON.stringify(r.key)}: () => loadValidator('${module}', '${textHash}', 'v${i}') as ValidateFunction,`));
+    files.set(`${module}.cjs`, text);
   }
   entries.sort();
   // Which validators accept everything another accepts (a kind's schema in a later minor that only
