@@ -150,6 +150,51 @@ describe('targeted minors at the manifest check', () => {
     }
   });
 
+  test('the cut-down paths of the index find exactly the deprecated fields a walk of the whole schema finds', () => {
+    // The reference: every field of the object, walked along the minor's full schema file.
+    const reference = (object: Obj, m: (typeof SUPPORTED_MINORS)[number]): string[] => {
+      const document = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'lib', 'policy', 'schema', `k8s-${m}.schema.json`), 'utf8'));
+      const found: string[] = [];
+      const walk = (value: unknown, schema: Obj | undefined, name: string | undefined, at: string): void => {
+        if (schema === undefined || value === null || typeof value !== 'object') return;
+        if (typeof schema.$ref === 'string') {
+          const target = schema.$ref.replace('#/definitions/', '');
+          walk(value, document.definitions[target], target, at);
+          return;
+        }
+        if (Array.isArray(value)) {
+          value.forEach((v, i) => walk(v, schema.items, undefined, `${at}/${i}`));
+          return;
+        }
+        for (const [field, v] of Object.entries(value as Obj)) {
+          const note = name !== undefined ? document.deprecatedFields[name]?.[field] : undefined;
+          if (note !== undefined && v !== null) found.push(`${at}/${field} ${note}`);
+          walk(v, schema.properties !== undefined ? schema.properties[field] : schema.additionalProperties, undefined, `${at}/${field}`);
+        }
+      };
+      const definition = document.kinds[object.apiVersion][object.kind];
+      walk(object, document.definitions[definition], definition, '');
+      return found.sort();
+    };
+    const workload = statefulSet();
+    const pod = workload.spec.template.spec;
+    pod.serviceAccount = 'db';
+    pod.volumes = [{ name: 'repo', gitRepo: { repository: 'https://example.com/r.git' } }, { name: 'ebs', awsElasticBlockStore: { volumeID: 'vol-1' } }];
+    pod.containers[0].lifecycle = { postStart: { tcpSocket: { port: 80 } } };
+    pod.containers[0].readinessProbe = { tcpSocket: { port: 80 } };
+    const service = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's', selfLink: '/x' }, spec: { loadBalancerIP: '10.0.0.1', ports: [{ port: 80 }] } };
+    let compared = 0;
+    for (const m of SUPPORTED_MINORS) {
+      for (const object of [workload, service]) {
+        const expected = reference(object, m);
+        expect(deprecatedFieldsOf(object, m, JSON.stringify(object)).map((d) => `${d.path} ${d.note}`).sort()).toEqual(expected);
+        compared += expected.length;
+      }
+    }
+    // serviceAccount, gitRepo, the lifecycle's tcpSocket (not the probe's), loadBalancerIP, selfLink where deprecated.
+    expect(compared).toBeGreaterThanOrEqual(SUPPORTED_MINORS.length * 4);
+  });
+
   test('names exactly the minors that deprecate a field, also where minors share a schema', () => {
     // A Service's schema is shared by several minors (validated once), its notes too; a Volume
     // type is deprecated from some minor on only.

@@ -91,18 +91,24 @@ function documentOf(minor: KubernetesMinor): SchemaDocument {
 }
 
 /** What every object's check looks up in a minor: its schema document without the definitions. */
-type MinorIndex = Pick<SchemaDocument, 'kinds' | 'fingerprints' | 'apiChanges' | 'deprecatedFields'>;
+type MinorIndex = Pick<SchemaDocument, 'kinds' | 'fingerprints' | 'apiChanges' | 'deprecatedFields'> & {
+  /** The definitions that lead to a deprecated field, cut down to the parts that do (gen-validators.ts). */
+  readonly deprecationPaths: Record<string, Record<string, unknown>>;
+};
 /**
  * The lookups of every minor, from one small file (`validators/schema-index.json`, 30 KB, written by
  * gen-validators.ts from the schema files): the definitions, 80% of each schema file, are read only
- * when a message or a deprecated field needs them.
+ * when a message needs them (a deprecated field's walk uses the index's cut-down `deprecationPaths`).
  */
 const MINOR_INDEX = schemaIndex as unknown as Readonly<Record<string, MinorIndex>>;
 
 /** The lookups of a minor; throws for a minor prodpath has no schema for. */
 function indexOf(minor: KubernetesMinor): MinorIndex {
   const index = own(MINOR_INDEX, minor);
-  if (index === undefined) return documentOf(minor); // throws the error that names the minors prodpath has
+  if (index === undefined) {
+    documentOf(minor); // throws the error that names the minors prodpath has
+    throw new Error(`prodpath: validators/schema-index.json has no entry for Kubernetes ${String(minor)}: run npm run gen:validators`);
+  }
   return index;
 }
 
@@ -255,7 +261,7 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor, json?: 
   // A field is set only where its name is a key somewhere in the object: when no deprecated
   // field's name is (most objects), there is nothing to walk.
   if (json !== undefined && !deprecatedKeysOf(minor).test(json)) return [];
-  const document = documentOf(minor);
+  const { deprecationPaths: definitions, deprecatedFields } = indexOf(minor);
   const reaches = reachesDeprecated(minor);
   const out: DeprecatedField[] = [];
   const walk = (value: unknown, schema: Record<string, unknown> | undefined, name: string | undefined, path: string): void => {
@@ -264,7 +270,7 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor, json?: 
     const ref = schema.$ref;
     if (typeof ref === 'string') {
       const target = ref.replace('#/definitions/', '');
-      walk(value, document.definitions[target], target, path);
+      walk(value, own(definitions, target), target, path);
       return;
     }
     if (Array.isArray(value)) {
@@ -273,7 +279,7 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor, json?: 
       return;
     }
     const properties = schema.properties as Record<string, Record<string, unknown>> | undefined;
-    const notes = name !== undefined ? own(document.deprecatedFields, name) : undefined;
+    const notes = name !== undefined ? own(deprecatedFields, name) : undefined;
     for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
       const note = notes !== undefined ? own(notes, field) : undefined;
       const sub = properties !== undefined ? own(properties, field) : (schema.additionalProperties as Record<string, unknown> | undefined);
@@ -284,7 +290,7 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor, json?: 
       if (descend) walk(v, sub, undefined, fieldPath);
     }
   };
-  walk(obj, document.definitions[definition], definition, '');
+  walk(obj, own(definitions, definition), definition, '');
   return out;
 }
 
@@ -308,11 +314,11 @@ const reachesByMinor = new Map<KubernetesMinor, (schema: Record<string, unknown>
 function reachesDeprecated(minor: KubernetesMinor): (schema: Record<string, unknown>) => boolean {
   let reaches = reachesByMinor.get(minor);
   if (reaches !== undefined) return reaches;
-  const document = documentOf(minor);
-  const reaching = new Set(document.reachesDeprecated);
+  const definitions = indexOf(minor).deprecationPaths;
+  const reaching = new Set(Object.keys(definitions));
   const memo = new Map<object, boolean>();
   for (const name of reaching) {
-    const definition = own(document.definitions, name);
+    const definition = own(definitions, name);
     if (definition !== undefined) memo.set(definition, true);
   }
   const check = (schema: Record<string, unknown>): boolean => {
