@@ -11,7 +11,7 @@ import { checkPinIntegrity } from './lock/pin-integrity';
 import { Image } from './images/image';
 import { checkExternalDigests, checkLockedDigests } from './lock/require-digests';
 import { OutputShapeError, outputShapeProblem, writeTreeAtomically } from './outputs/atomic-write';
-import { stringifyDocuments } from './outputs/yaml';
+import { stringifyDocument, stringifyDocuments } from './outputs/yaml';
 import { checkPipelineParity, recordParityDeclarations } from './parity/parity';
 import { installRefusalHandler } from './cli/refusal';
 import { checkDockerfile, checkIgnoreFile } from './policy/dockerfile-rules';
@@ -22,6 +22,7 @@ import { checkManifests } from './policy/manifest-rules';
 import { addWarning } from './policy/annotations';
 import { applyExemptionsTo } from './policy/policy';
 import { saveCodeCaches } from './policy/schema/code-cache';
+import { objectDigest, saveResultCache } from './policy/schema/result-cache';
 import { Workload } from './workloads/workload';
 import { EXEMPTION_PREFIX, Finding, formatFinding } from './policy/rules';
 import { DETECTOR_DESCRIPTIONS, findSecretTokens, maskSecret, SECRET_RULE, secretFix } from './policy/secrets';
@@ -269,9 +270,11 @@ export class App extends Cdk8sApp {
         const constructPaths = checkObjectCollisions(env, objectOwners);
         const docs = env.toJson();
         rendered.set(env, docs);
-        findings.push(...checkManifests(docs.map((object) => ({ object, constructPath: constructPaths.get(objectKey(object)) })), { production: env.production, kubernetes: env.kubernetesMinors }));
+        // Each object's text as written: the schema check keeps its results by it (result-cache.ts).
+        const texts = docs.map((d) => (d === undefined ? '\n' : stringifyDocument(d)));
+        findings.push(...checkManifests(docs.map((object, i) => ({ object, constructPath: constructPaths.get(objectKey(object)), textDigest: objectDigest(texts[i]) })), { production: env.production, kubernetes: env.kubernetesMinors }));
         const rel = `${env.name}/${pipeline.name}.k8s.yaml`;
-        const yaml = stringifyDocuments(...docs);
+        const yaml = texts.join('---\n'); // as stringifyDocuments(...docs)
         chartYaml.set(env, yaml);
         add(rel, `${GENERATED_HEADER}\n${yaml}`, env.node.path);
         this.progress?.(`rendered and checked ${pipeline.name} in ${env.name}: ${docs.length} objects`);
@@ -345,6 +348,8 @@ export class App extends Cdk8sApp {
     writeTreeAtomically(this.distDir, files);
     // The compiled schema validators, for the next synth (lib/policy/schema/code-cache.ts).
     saveCodeCaches();
+    // Which objects the validators found valid, so the next synth skips them (result-cache.ts).
+    saveResultCache();
     if (this.copyForCli !== undefined) {
       this.writeCopyForCli(this.copyForCli);
     }

@@ -215,6 +215,10 @@ export function generateValidators(): Map<string, string> {
   }
   files.set('schema-index.json', `${JSON.stringify(index)}\n`);
   const hash = inputs.digest('hex').slice(0, 16);
+  // Names the results the validators gave (result-cache.ts): any change to the generated code is another name.
+  const code = createHash('sha256');
+  for (const [name, text] of [...files].filter(([n]) => n.endsWith('.cjs')).sort(([a], [b]) => (a < b ? -1 : 1))) code.update(`${name}\n${text}\n`);
+  const codeHash = code.digest('hex').slice(0, 16);
   files.set('index.ts', [
     HEADER,
     `// Inputs: ${SOURCES.map((s) => s.file).join(', ')} (sha256 ${hash}); ajv ${ajvVersion}, ajv-formats ${formatsVersion}.`,
@@ -224,6 +228,9 @@ export function generateValidators(): Map<string, string> {
     '',
     '/** The sha256 (first 16 hex) of the schema files the validators were generated from. */',
     `export const SCHEMA_HASH = ${JSON.stringify(hash)};`,
+    '',
+    '/** The sha256 (first 16 hex) of the generated validator modules. */',
+    `export const VALIDATORS_HASH = ${JSON.stringify(codeHash)};`,
     '',
     '/** The validator of each kind, by `<definition>@<fingerprint>`; its module is loaded on first use (code-cache.ts). */',
     'export const VALIDATORS: Readonly<Record<string, () => ValidateFunction>> = {',

@@ -5,6 +5,7 @@ import { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } 
 import { isProductionName } from '../environments/settings';
 import { readYamlDocuments } from '../outputs/yaml-read';
 import { saveCodeCaches } from '../policy/schema/code-cache';
+import { objectDigest, saveResultCache } from '../policy/schema/result-cache';
 import { checkDockerfile, checkIgnoreFile } from '../policy/dockerfile-rules';
 import { checkManifestStream, ManifestInput, podTemplateOf, RELATED_KINDS } from '../policy/manifest-rules';
 import { Finding, PolicyRule } from '../policy/rules';
@@ -84,7 +85,7 @@ export function checkDist(dist: string, options: { production?: readonly string[
   for (const envDir of envDirs) {
     // Objects are kept serialized (v8, which keeps NaN, -0 and the like) and checked one at a
     // time, so a large output needs about its own size in memory, not that of its parsed trees.
-    const stored: Array<{ data: Buffer | undefined; file: string }> = [];
+    const stored: Array<{ data: Buffer | undefined; file: string; textDigest: string | undefined }> = [];
     const related: any[] = [];
     let ns: any;
     for (const file of manifestPaths(path.join(dist, envDir), links)) {
@@ -109,7 +110,7 @@ export function checkDist(dist: string, options: { production?: readonly string[
         if (object === null || object === undefined) continue;
         if (ns === undefined && object?.kind === 'Namespace') ns = object;
         if (RELATED_KINDS.has(object?.kind)) related.push(object);
-        stored.push({ data: v8.serialize(object), file: rel });
+        stored.push({ data: v8.serialize(object), file: rel, textDigest: read.text !== undefined ? objectDigest(read.text) : undefined });
       }
     }
     const annotated = ns?.metadata?.annotations?.[PRODUCTION_ANNOTATION];
@@ -122,7 +123,7 @@ export function checkDist(dist: string, options: { production?: readonly string[
         const object = v8.deserialize(entry.data!);
         entry.data = undefined; // checked once: let it go
         podUsers.note(object);
-        yield { object, file: entry.file };
+        yield { object, file: entry.file, textDigest: entry.textDigest };
       }
     }
     findings.push(...checkManifestStream(inputs(), related, { production, kubernetes }));
@@ -164,6 +165,7 @@ export function checkDist(dist: string, options: { production?: readonly string[
   }
   // The compiled schema validators, for the next check or synth (lib/policy/schema/code-cache.ts).
   saveCodeCaches();
+  saveResultCache();
   return { findings, counts: { manifestFiles, objects, images } };
 }
 

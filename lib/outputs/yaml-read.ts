@@ -23,8 +23,11 @@
 import { CORE_SCHEMA, loadAll } from 'js-yaml';
 import type { Document } from 'yaml';
 
-/** One document of a stream: its object, its syntax error, or why it cannot be expanded. */
-export type ReadDocument = { readonly object: unknown } | { readonly error: string } | { readonly unreadable: string };
+/**
+ * One document of a stream: its object (and its text, where the document was read from its own
+ * text: what `prodpath check` keeps schema results by), its syntax error, or why it cannot be expanded.
+ */
+export type ReadDocument = { readonly object: unknown; readonly text?: string } | { readonly error: string } | { readonly unreadable: string };
 
 /** Text on which js-yaml and `yaml` may disagree (see the module comment): read it with `yaml`. */
 const YAML_PACKAGE_ONLY: readonly RegExp[] = [
@@ -67,14 +70,16 @@ export function* readYamlDocuments(source: string): Generator<ReadDocument> {
   starts.push(source.length);
   for (let i = 0; i + 1 < starts.length; i++) {
     let objects: unknown[];
+    const text = source.slice(starts[i], starts[i + 1]);
     try {
-      objects = loadAll(source.slice(starts[i], starts[i + 1]), FAST_OPTIONS);
+      objects = loadAll(text, FAST_OPTIONS);
     } catch {
       // `yaml` reads this document and the rest, with line numbers in the whole stream.
       yield* readWithYamlPackage(source, starts[i]);
       return;
     }
-    for (const object of objects) yield { object };
+    if (objects.length === 1) yield { object: objects[0], text };
+    else for (const object of objects) yield { object };
   }
 }
 

@@ -8,8 +8,9 @@ import { isWrittenReason } from './names';
 import { DETECTOR_DESCRIPTIONS, findObjectSecrets, SECRET_RULE, secretFix } from './secrets';
 import { EXEMPTION_PREFIX, Finding, ObjectRef, PolicyRule, Severity } from './rules';
 import { DEFAULT_KUBERNETES_MINORS, formatMinors, KubernetesMinor } from './schema/minors';
-import { alsoValidUnder, apiChangeOf, type DeprecatedField, deprecatedFieldsOf, deprecationKeyOf, isKnownCustomResource, isKnownKind, type SchemaViolation, validateCustomResource, validateManifest, validatorKeyOf } from './schema/validate';
+import { alsoValidUnder, apiChangeOf, customResourceValidatorKey, type DeprecatedField, deprecatedFieldsOf, deprecationKeyOf, isKnownCustomResource, isKnownKind, type SchemaViolation, validateCustomResource, validateManifest, validatorKeyOf } from './schema/validate';
 import { escapePointer } from './json-pointer';
+import { knownValid, noteValid, resultEntry } from './schema/result-cache';
 
 /** One object to check, with where it came from. */
 export interface ManifestInput {
@@ -19,6 +20,12 @@ export interface ManifestInput {
   readonly constructPath?: string;
   /** The file it was read from (`prodpath check`). */
   readonly file?: string;
+  /**
+   * The digest of the object's YAML text as written (synth) or read (`prodpath check`), from
+   * `objectDigest` (result-cache.ts), when known: the schema validators' results are kept between
+   * runs by it, so by exactly what the file holds.
+   */
+  readonly textDigest?: string;
 }
 
 /** What the rules need to know of the environment. */
@@ -165,7 +172,7 @@ function schemaPlan(apiVersion: string, kind: string, minors: readonly Kubernete
  * The schema rules of one object in each targeted minor. A violation found in several minors is
  * reported once, naming them; one found in some minors only says which minors accept the object.
  */
-function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Report, json?: string): void {
+function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Report, json?: string, digest?: string): void {
   const R = MANIFEST_RULES;
   const apiVersion = obj?.apiVersion;
   const kind = obj?.kind;
@@ -175,7 +182,11 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
   }
   if (isKnownCustomResource(apiVersion, kind)) {
     // A custom resource prodpath emits: its published CRD, the same in every minor.
-    for (const v of validateCustomResource(obj)) {
+    const key = customResourceValidatorKey(apiVersion, kind);
+    const entry = key !== undefined && digest !== undefined ? resultEntry(key, digest) : undefined;
+    const violations = entry !== undefined && knownValid(entry) ? [] : validateCustomResource(obj);
+    if (entry !== undefined && violations.length === 0) noteValid(entry);
+    for (const v of violations) {
       report(R.schema, `${v.message} (${kind} CRD ${apiVersion})`, `correct the field to match the ${kind} CRD`, v.path);
     }
     return;
@@ -205,7 +216,13 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
       if (BUILT_IN_GROUP.test(apiVersion)) unknownIn.push(m);
       continue;
     }
-    const violations = (key !== undefined ? byValidator.get(key) : undefined) ?? validateManifest(obj, m);
+    let violations = key !== undefined ? byValidator.get(key) : undefined;
+    if (violations === undefined) {
+      // Found valid by an earlier run (result-cache.ts), or validated now.
+      const entry = key !== undefined && digest !== undefined ? resultEntry(key, digest) : undefined;
+      violations = entry !== undefined && knownValid(entry) ? [] : validateManifest(obj, m);
+      if (entry !== undefined && violations.length === 0) noteValid(entry);
+    }
     if (key !== undefined && !byValidator.has(key)) {
       byValidator.set(key, violations);
       // Valid here: valid too in the minors whose schema of the kind is proven to accept all this one does.
@@ -275,7 +292,7 @@ export function checkManifestStream(inputs: Iterable<ManifestInput>, related: re
     // served there and known.
     // The object's JSON text, once: the size and surrogate checks and the deprecated-field check read it.
     const json = typeof obj === 'object' && obj !== null ? JSON.stringify(obj) : undefined;
-    checkSchema(obj, minors, report, json);
+    checkSchema(obj, minors, report, json, input.textDigest);
     for (const v of limitViolations(obj, json)) {
       report(R.limits, v.message, v.fix, v.where);
     }

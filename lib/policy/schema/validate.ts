@@ -229,6 +229,12 @@ function customResourceDefinitionOf(apiVersion: unknown, kind: unknown): string 
   return byKind !== undefined ? own(byKind, kind) : undefined;
 }
 
+/** The validator key (`<definition>@<fingerprint>`) of a custom resource prodpath has the CRD of, else undefined. */
+export function customResourceValidatorKey(apiVersion: string, kind: string): string | undefined {
+  const definition = customResourceDefinitionOf(apiVersion, kind);
+  return definition !== undefined ? `${definition}@${own(CRD_DOCUMENT.fingerprints, definition)}` : undefined;
+}
+
 /** Whether prodpath has the published CRD schema of this custom resource (ExternalSecret, SealedSecret). */
 export function isKnownCustomResource(apiVersion: string, kind: string): boolean {
   return customResourceDefinitionOf(apiVersion, kind) !== undefined;

@@ -7,6 +7,9 @@ import { loadValidator } from '../code-cache';
 /** The sha256 (first 16 hex) of the schema files the validators were generated from. */
 export const SCHEMA_HASH = "0111e46d2995e20f";
 
+/** The sha256 (first 16 hex) of the generated validator modules. */
+export const VALIDATORS_HASH = "8c5e3fc5b7dfcb10";
+
 /** The validator of each kind, by `<definition>@<fingerprint>`; its module is loaded on first use (code-cache.ts). */
 export const VALIDATORS: Readonly<Record<string, () => ValidateFunction>> = {
   "crd.bitnami.com.v1alpha1.SealedSecret@61fba0f0702524a6": () => loadValidator('sealed-secret', 'ebb16b1e54afaaed', 'v0') as ValidateFunction,
