@@ -183,6 +183,8 @@ interface Planned {
   readonly nodeArgs?: readonly string[];
   /** Environment variables for the case, on top of the runner's. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Whether each run starts with an empty prodpath cache folder (PRODPATH_CODE_CACHE_DIR), as a first synth. */
+  readonly emptyCaches?: boolean;
   /** Rounds this case takes part in (default: all). */
   readonly rounds?: number;
   readonly warmUp?: boolean;
@@ -202,8 +204,14 @@ async function runRounds(results: Results, scratch: string, runs: number, cases:
       }
       const outdir = path.join(scratch, `${c.caseName}-out`);
       fs.rmSync(outdir, { recursive: true, force: true });
+      let env = c.env;
+      if (c.emptyCaches === true) {
+        const caches = path.join(scratch, `${c.caseName}-empty-caches`);
+        fs.rmSync(caches, { recursive: true, force: true });
+        env = { ...env, PRODPATH_CODE_CACHE_DIR: caches };
+      }
       try {
-        const r = await runCase(c.caseName, c.args(outdir), c.nodeArgs, c.env);
+        const r = await runCase(c.caseName, c.args(outdir), c.nodeArgs, env);
         if (round >= 0) {
           results.add(c.key, round, r);
         }
@@ -253,11 +261,15 @@ async function synthStage(opts: Options, results: Results, root: string): Promis
   const output = new Map<number, { bytes: number; objects: number }>();
   for (const n of opts.sizes) {
     const prodpathArgs = (outdir: string) => ({ n, outdir, fixture });
+    // Each run changes one service's config (so its ConfigMap and Deployment, in every environment).
+    let edits = 0;
+    const changedArgs = (outdir: string) => ({ n, outdir, fixture, edit: `run-${++edits}` });
     const plusArgs = (outdir: string) => ({ n, outdir, image });
     const args: Record<string, (outdir: string) => Record<string, string | number>> = {
       'prodpath': prodpathArgs,
       'prodpath-node-defaults': prodpathArgs,
-      'prodpath-no-code-cache': prodpathArgs,
+      'prodpath-first-synth': prodpathArgs,
+      'prodpath-one-changed': changedArgs,
       'prodpath-capped': prodpathArgs,
       'cdk8s-plus': plusArgs,
       'cdk8s-plus-same-options': plusArgs,
@@ -270,11 +282,11 @@ async function synthStage(opts: Options, results: Results, root: string): Promis
       // The capped row is about N = 1000's memory: elsewhere only when --cases names it.
       if (c === 'prodpath-capped' && n < 1000 && !opts.cappedEverywhere) continue;
       const caseName = c.startsWith('prodpath') ? 'prodpath' : c.startsWith('cdk8s-plus') ? 'cdk8s-plus' : c;
-      const nodeArgs = c === 'prodpath-capped' ? [CAPPED_HEAP] : c === 'prodpath' || c === 'prodpath-no-code-cache' || c === 'cdk8s-plus-same-options' ? TEMPLATE_NODE_ARGS : [];
-      // The validators' code cache (lib/policy/schema/code-cache.ts) is written by the warm-up run
-      // and used by the timed ones, as by a second synth; this case shows a synth without it.
-      const env = c === 'prodpath-no-code-cache' ? { PRODPATH_CODE_CACHE: '0' } : undefined;
-      planned.push({ key: `${c}@${n}`, label: SYNTH_CASES[c], caseName, args: args[c], nodeArgs, env });
+      const nodeArgs = c === 'prodpath-capped' ? [CAPPED_HEAP] : c === 'prodpath' || c === 'prodpath-first-synth' || c === 'prodpath-one-changed' || c === 'cdk8s-plus-same-options' ? TEMPLATE_NODE_ARGS : [];
+      // prodpath's caches in node_modules/.cache/prodpath (the validators' code, the schema results,
+      // the peer ranges) are written by the warm-up run and used by the timed ones, as by a second
+      // synth; the first-synth case starts every run from an empty cache folder.
+      planned.push({ key: `${c}@${n}`, label: SYNTH_CASES[c], caseName, args: args[c], nodeArgs, emptyCaches: c === 'prodpath-first-synth' });
     }
     // kustomize's build time grows with the square of the resource count: at N = 1000 a run
     // takes many minutes, so it runs fewer times (--kustomize-runs, 0 to skip it), without a

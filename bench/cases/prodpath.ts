@@ -11,7 +11,9 @@
  * source path about 100 ms more CPU per cold run at N=10). cdk8s-plus-27 is compiled JavaScript
  * in node_modules too, so both sides load the same kind of code.
  *
- * Arguments: --n=<services> --outdir=<folder to create> --fixture=<node service folder>
+ * Arguments: --n=<services> --outdir=<folder to create> --fixture=<node service folder> [--edit=<text>]
+ * (`--edit`: the first service's config holds the text, so runs with different texts each
+ * change one service since the previous synth: the `prodpath-one-changed` case)
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -28,8 +30,12 @@ export function prodpathPackage(): typeof Prodpath {
   return require(main) as typeof Prodpath;
 }
 
-/** Builds the bench app with prodpath; the caller synthesizes it. */
-export function buildProdpathApp(n: number, outdir: string, fixture: string): Prodpath.App {
+/**
+ * Builds the bench app with prodpath; the caller synthesizes it.
+ * @param edit when given, the first service's config holds it: a run with another edit changes
+ * that service (its ConfigMap and Deployment in every environment) since the last synth
+ */
+export function buildProdpathApp(n: number, outdir: string, fixture: string, edit?: string): Prodpath.App {
   const { App, ImageRecipe, Pipeline, WebService } = prodpathPackage();
   const app = new App({ outdir, printSummary: false });
   const pipeline = new Pipeline<BenchSettings>(app, PIPELINE, { registry: REGISTRY, environments: ENVIRONMENTS });
@@ -41,7 +47,7 @@ export function buildProdpathApp(n: number, outdir: string, fixture: string): Pr
         image,
         host: hostOf(name, env.settings),
         health: { path: HEALTH_PATH },
-        config: configOf(name, env.name, env.settings),
+        config: edit !== undefined && name === names[0] ? { ...configOf(name, env.name, env.settings), EDIT: edit } : configOf(name, env.name, env.settings),
       });
     }
   });
@@ -52,7 +58,7 @@ if (require.main === module) {
   // Loaded before the timed work, as the raw cases load cdk8s-plus-27 with their imports.
   prodpathPackage();
   runCase((args) => {
-    const app = buildProdpathApp(intArg(args, 'n'), arg(args, 'outdir'), arg(args, 'fixture'));
+    const app = buildProdpathApp(intArg(args, 'n'), arg(args, 'outdir'), arg(args, 'fixture'), args.get('edit'));
     app.synth();
   });
 }

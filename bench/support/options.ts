@@ -21,7 +21,8 @@
 export const SYNTH_CASES = {
   'prodpath': 'prodpath (node options of the init template)',
   'prodpath-node-defaults': 'prodpath, node defaults',
-  'prodpath-no-code-cache': 'prodpath, no code cache (first synth)',
+  'prodpath-first-synth': 'prodpath, empty caches (first synth)',
+  'prodpath-one-changed': 'prodpath, one service changed since the last synth',
   'prodpath-capped': 'prodpath, node --max-old-space-size=256',
   'cdk8s-plus': 'raw cdk8s-plus-27',
   'cdk8s-plus-same-options': 'raw cdk8s-plus-27, prodpath\'s node options',
