@@ -6,7 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { codeCacheDir } from './policy/schema/code-cache';
+import { cacheDir, readCacheFile, writeCacheFile } from './cache-files';
 
 /** The framework packages prodpath expects the app to install, once each. */
 export const PEER_PACKAGES = ['cdk8s', 'cdk8s-plus-27', 'constructs'] as const;
@@ -120,7 +120,7 @@ const RANGES_FILE = 'peer-ranges.json';
 let knownInRange: Set<string> | undefined;
 
 function rangesFile(): string | undefined {
-  const dir = codeCacheDir();
+  const dir = cacheDir();
   return dir !== undefined ? path.join(dir, RANGES_FILE) : undefined;
 }
 
@@ -130,11 +130,12 @@ function inRange(version: string, range: string): boolean {
   if (knownInRange === undefined) {
     knownInRange = new Set();
     const file = rangesFile();
+    const contents = file !== undefined ? readCacheFile(file) : undefined;
     try {
-      const saved = file !== undefined ? JSON.parse(fs.readFileSync(file, 'utf8')) as unknown : undefined;
+      const saved = contents ? JSON.parse(contents.toString('utf8')) as unknown : undefined;
       if (Array.isArray(saved)) saved.filter((p): p is string => typeof p === 'string').forEach((p) => knownInRange!.add(p));
     } catch {
-      // None yet, or unreadable: check with semver.
+      // Damaged: check with semver.
     }
   }
   if (knownInRange.has(pair)) return true;
@@ -145,15 +146,8 @@ function inRange(version: string, range: string): boolean {
   const file = rangesFile();
   if (file !== undefined) {
     try {
-      fs.mkdirSync(path.dirname(file), { recursive: true });
-      const temp = `${file}.${process.pid}.tmp`;
-      try {
-        // The pairs of this run and the last few: a changed install does not grow it without end.
-        fs.writeFileSync(temp, `${JSON.stringify([...knownInRange].slice(-20))}\n`);
-        fs.renameSync(temp, file);
-      } finally {
-        fs.rmSync(temp, { force: true });
-      }
+      // The pairs of this run and the last few: a changed install does not grow it without end.
+      writeCacheFile(file, Buffer.from(JSON.stringify([...knownInRange].slice(-20)), 'utf8'));
     } catch {
       // A read-only node_modules: the next run checks with semver again.
     }

@@ -8,9 +8,9 @@
  * small app's synth. The cache holds V8's compiled code for the module as it was after a run, so
  * the functions that run were compiled before: the same work then takes about 35 ms.
  *
- * - Where: `node_modules/.cache/prodpath/` of the project (the `node_modules` folder prodpath is
- *   installed in, or the working directory's), the place where build tools keep their caches;
- *   never a shared temporary folder, since compiled code is code. No `node_modules`, no cache.
+ * - Where: `node_modules/.cache/prodpath/` of the project (lib/cache-files.ts: the `node_modules`
+ *   folder prodpath is installed in, or the working directory's), the place where build tools keep
+ *   their caches; never a shared temporary folder, since compiled code is code. No `node_modules`, no cache.
  * - What: one file per module (named by the hash of its text recorded by the generator, its size and
  *   mtime) and node version, architecture and V8 flags (node's command-line
  *   options: V8 refuses a cache made under other flags), with a sha256 of its contents that is
@@ -31,6 +31,7 @@ import * as fs from 'fs';
 import { createRequire, wrap } from 'module';
 import * as path from 'path';
 import * as vm from 'vm';
+import { cacheDir, readCacheFile, writeCacheFile } from '../../cache-files';
 
 /** How the last load of each module went, for tests and the benchmark. */
 export interface CodeCacheUse {
@@ -55,25 +56,9 @@ interface Loaded {
 
 const loaded = new Map<string, Loaded>();
 const VALIDATORS_DIR = path.join(__dirname, 'validators');
-const HASH_BYTES = 32;
 
 function enabled(): boolean {
   return process.env.PRODPATH_CODE_CACHE !== '0';
-}
-
-/** `node_modules/.cache/prodpath` of the project, or undefined when there is no node_modules. */
-export function codeCacheDir(): string | undefined {
-  const chosen = process.env.PRODPATH_CODE_CACHE_DIR;
-  if (chosen !== undefined && chosen !== '') return path.resolve(chosen);
-  let dir = __dirname;
-  for (;;) {
-    if (path.basename(dir) === 'node_modules') return path.join(dir, '.cache', 'prodpath');
-    const parent = path.dirname(dir);
-    if (parent === dir) break;
-    dir = parent;
-  }
-  const local = path.join(process.cwd(), 'node_modules');
-  return fs.existsSync(local) ? path.join(local, '.cache', 'prodpath') : undefined;
 }
 
 /**
@@ -83,7 +68,7 @@ export function codeCacheDir(): string | undefined {
  * check of the source compares its length only.) Hashing the 1.4 MB text each run cost 1.5-4 ms.
  */
 function cacheFileOf(name: string, textHash: string, stat: fs.Stats): string | undefined {
-  const dir = codeCacheDir();
+  const dir = cacheDir();
   if (dir === undefined) return undefined;
   const key = createHash('sha256').update(`${process.version}\n${process.arch}\n${process.execArgv.join(' ')}\n${textHash}\n${stat.size}\n${stat.mtimeMs}`).digest('hex').slice(0, 16);
   return path.join(dir, `${name}-${key}.v8cache`);
@@ -94,14 +79,9 @@ function cacheFileOf(name: string, textHash: string, stat: fs.Stats): string | u
  * V8's data. Undefined when there is none, `false` when it is damaged.
  */
 function readCache(file: string): { readonly covers: readonly string[]; readonly data: Buffer } | false | undefined {
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    return undefined;
-  }
-  const rest = bytes.subarray(HASH_BYTES);
-  if (bytes.length < HASH_BYTES + 4 || !createHash('sha256').update(rest).digest().equals(bytes.subarray(0, HASH_BYTES))) return false;
+  const rest = readCacheFile(file);
+  if (rest === undefined || rest === false) return rest;
+  if (rest.length < 4) return false;
   const length = rest.readUInt32BE(0);
   try {
     const covers = JSON.parse(rest.subarray(4, 4 + length).toString('utf8')) as unknown;
@@ -112,12 +92,11 @@ function readCache(file: string): { readonly covers: readonly string[]; readonly
   }
 }
 
-function cacheBytes(covers: readonly string[], data: Buffer): Buffer {
+function cacheContents(covers: readonly string[], data: Buffer): Buffer {
   const list = Buffer.from(JSON.stringify([...covers].sort()), 'utf8');
   const length = Buffer.alloc(4);
   length.writeUInt32BE(list.length, 0);
-  const rest = Buffer.concat([length, list, data]);
-  return Buffer.concat([createHash('sha256').update(rest).digest(), rest]);
+  return Buffer.concat([length, list, data]);
 }
 
 /**
@@ -170,15 +149,7 @@ export function saveCodeCaches(): void {
     entry.wrote = true;
     covers.forEach((e) => entry.covered.add(e));
     try {
-      const data = entry.script.createCachedData();
-      fs.mkdirSync(path.dirname(entry.cacheFile), { recursive: true });
-      const temp = `${entry.cacheFile}.${process.pid}.tmp`;
-      try {
-        fs.writeFileSync(temp, cacheBytes(covers, data));
-        fs.renameSync(temp, entry.cacheFile);
-      } finally {
-        fs.rmSync(temp, { force: true });
-      }
+      writeCacheFile(entry.cacheFile, cacheContents(covers, entry.script.createCachedData()));
       pruneOldCaches(module, entry.cacheFile);
     } catch {
       // A read-only or full disk: the next run compiles the module again, nothing else changes.

@@ -22,10 +22,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { codeCacheDir } from './code-cache';
 import { VALIDATORS_HASH } from './validators';
-
-const HASH_BYTES = 32;
+import { cacheDir, readCacheFile, writeCacheFile } from '../../cache-files';
 /** An entry: 8 bytes of the validator's fingerprint, 16 of the sha256 of the object's JSON. */
 const ENTRY_BYTES = 24;
 /**
@@ -49,7 +47,7 @@ function enabled(): boolean {
 }
 
 function cacheFile(): string | undefined {
-  const dir = codeCacheDir();
+  const dir = cacheDir();
   return dir !== undefined ? path.join(dir, `${FILE_PREFIX}${VALIDATORS_HASH}.bin`) : undefined;
 }
 
@@ -57,14 +55,8 @@ function load(): Set<string> {
   const entries = new Set<string>();
   const file = cacheFile();
   if (file === undefined) return entries;
-  let bytes: Buffer;
-  try {
-    bytes = fs.readFileSync(file);
-  } catch {
-    return entries;
-  }
-  const rest = bytes.subarray(HASH_BYTES);
-  if (bytes.length < HASH_BYTES || rest.length % ENTRY_BYTES !== 0 || !createHash('sha256').update(rest).digest().equals(bytes.subarray(0, HASH_BYTES))) return entries;
+  const rest = readCacheFile(file);
+  if (rest === undefined || rest === false || rest.length % ENTRY_BYTES !== 0) return entries;
   const text = rest.toString('latin1');
   for (let i = 0; i < text.length; i += ENTRY_BYTES) entries.add(text.slice(i, i + ENTRY_BYTES));
   return entries;
@@ -129,15 +121,7 @@ export function saveResultCache(): void {
   }
   known = keep;
   try {
-    const rest = Buffer.from([...keep].join(''), 'latin1');
-    fs.mkdirSync(path.dirname(file), { recursive: true });
-    const temp = `${file}.${process.pid}.tmp`;
-    try {
-      fs.writeFileSync(temp, Buffer.concat([createHash('sha256').update(rest).digest(), rest]));
-      fs.renameSync(temp, file);
-    } finally {
-      fs.rmSync(temp, { force: true });
-    }
+    writeCacheFile(file, Buffer.from([...keep].join(''), 'latin1'));
     // The results of other validators (an earlier prodpath, or regenerated schemas) are of no use.
     const dir = path.dirname(file);
     for (const f of fs.readdirSync(dir)) {
