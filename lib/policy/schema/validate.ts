@@ -266,7 +266,7 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor, json?: 
   if (definition === undefined) return [];
   // A field is set only where its name is a key somewhere in the object: when no deprecated
   // field's name is (most objects), there is nothing to walk.
-  if (json !== undefined && !deprecatedKeysOf(minor).test(json)) return [];
+  if (json !== undefined && !mentions(json, deprecatedKeysOf(minor))) return [];
   const { deprecationPaths: definitions, deprecatedFields } = indexOf(minor);
   const reaches = reachesDeprecated(minor);
   const out: DeprecatedField[] = [];
@@ -302,16 +302,38 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor, json?: 
 
 /** Per minor: a pattern that finds any field the API marks deprecated as a JSON key (`"selfLink":`). */
 const deprecatedKeysByMinor = new Map<KubernetesMinor, RegExp>();
+/** The patterns by source: minors with the same deprecated names share one (1.27 to 1.31 do). */
+const deprecatedKeysBySource = new Map<string, RegExp>();
 
 function deprecatedKeysOf(minor: KubernetesMinor): RegExp {
   let keys = deprecatedKeysByMinor.get(minor);
   if (keys === undefined) {
     const names = [...new Set(Object.values(indexOf(minor).deprecatedFields).flatMap((fields) => Object.keys(fields)))].sort();
     // The names are plain field names (letters and digits); escaped anyway, so the pattern is only ever a list.
-    keys = names.length === 0 ? /(?!)/ : new RegExp(`"(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})":`);
+    const source = names.length === 0 ? '(?!)' : `"(?:${names.map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|')})":`;
+    keys = deprecatedKeysBySource.get(source) ?? new RegExp(source);
+    deprecatedKeysBySource.set(source, keys);
     deprecatedKeysByMinor.set(minor, keys);
   }
   return keys;
+}
+
+/** The last object's JSON text and what each pattern found in it: its minors share patterns. */
+let testedJson: string | undefined;
+const tested = new Map<RegExp, boolean>();
+
+/** Whether `pattern` (a non-global one of {@link deprecatedKeysOf}) matches `json`, once per object and pattern. */
+function mentions(json: string, pattern: RegExp): boolean {
+  if (json !== testedJson) {
+    testedJson = json;
+    tested.clear();
+  }
+  let found = tested.get(pattern);
+  if (found === undefined) {
+    found = pattern.test(json);
+    tested.set(pattern, found);
+  }
+  return found;
 }
 
 /** Per minor: whether a schema (or a definition it references) has a field the API marks deprecated. */
