@@ -11,8 +11,9 @@
  *   synth's. Violations are never kept: an invalid object is validated, and its messages made,
  *   every run.
  * - Where: beside the validators' code cache (`node_modules/.cache/prodpath/`, see code-cache.ts),
- *   in a file named by the hash of the generated validator code, so other validators (another
- *   prodpath version, or regenerated schemas) never read these results. It starts with a sha256
+ *   in a file named by a hash of the generated validator code and the versions of ajv and
+ *   ajv-formats it runs with, so other validators (another prodpath version, regenerated schemas,
+ *   an upgraded ajv-formats) never read these results. It starts with a sha256
  *   of the rest, checked before an entry is trusted.
  * - When: {@link saveResultCache} writes it (atomically) at the end of `App.synth()` and of
  *   `prodpath check` when the run found objects valid that it did not hold.
@@ -46,9 +47,25 @@ function enabled(): boolean {
   return process.env.PRODPATH_RESULT_CACHE !== '0';
 }
 
+/**
+ * What the results depend on besides the objects: the generated validator code and the ajv
+ * runtime and ajv-formats it calls at run time (the formats' checks come from the installed
+ * package, so an upgrade of it starts a new file).
+ */
+function resultsName(): string {
+  const version = (name: string): string => {
+    try {
+      return (require(`${name}/package.json`) as { version: string }).version;
+    } catch {
+      return '?';
+    }
+  };
+  return createHash('sha256').update(`${VALIDATORS_HASH}\najv ${version('ajv')}\najv-formats ${version('ajv-formats')}`).digest('hex').slice(0, 16);
+}
+
 function cacheFile(): string | undefined {
   const dir = cacheDir();
-  return dir !== undefined ? path.join(dir, `${FILE_PREFIX}${VALIDATORS_HASH}.bin`) : undefined;
+  return dir !== undefined ? path.join(dir, `${FILE_PREFIX}${resultsName()}.bin`) : undefined;
 }
 
 function load(): Set<string> {
