@@ -13,8 +13,8 @@
  * - Where: beside the validators' code cache (`node_modules/.cache/prodpath/`, see code-cache.ts),
  *   in a file named by a hash of the generated validator code and the versions of ajv and
  *   ajv-formats it runs with, so other validators (another prodpath version, regenerated schemas,
- *   an upgraded ajv-formats) never read these results. It starts with a sha256
- *   of the rest, checked before an entry is trusted.
+ *   an upgraded ajv-formats) never read these results. It starts with a sha256 of the rest,
+ *   checked before an entry is trusted (lib/cache-files.ts).
  * - When: {@link saveResultCache} writes it (atomically) at the end of `App.synth()` and of
  *   `prodpath check` when the run found objects valid that it did not hold.
  * - `PRODPATH_RESULT_CACHE=0` turns it off (every object is validated, as in a first run);
@@ -25,7 +25,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { VALIDATORS_HASH } from './validators';
 import { cacheDir, readCacheFile, writeCacheFile } from '../../cache-files';
-/** An entry: 8 bytes of the validator's fingerprint, 16 of the sha256 of the object's JSON. */
+
+/** An entry: 8 bytes of the validator's fingerprint, 16 of the sha256 of the object's YAML text. */
 const ENTRY_BYTES = 24;
 /**
  * Entries kept: those of this run first, then the most recent others, up to twice this run's (at
