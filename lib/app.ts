@@ -11,7 +11,7 @@ import { checkPinIntegrity } from './lock/pin-integrity';
 import { Image } from './images/image';
 import { checkExternalDigests, checkLockedDigests } from './lock/require-digests';
 import { OutputShapeError, outputShapeProblem, writeTreeAtomically } from './outputs/atomic-write';
-import { stringifyDocument, stringifyDocuments } from './outputs/yaml';
+import { documentText, joinDocuments, stringifyDocuments } from './outputs/yaml';
 import { checkPipelineParity, recordParityDeclarations } from './parity/parity';
 import { installRefusalHandler } from './cli/refusal';
 import { checkDockerfile, checkIgnoreFile } from './policy/dockerfile-rules';
@@ -21,8 +21,8 @@ import { CREDENTIAL_FILES_RULE } from './policy/image-rules';
 import { checkManifests } from './policy/manifest-rules';
 import { addWarning } from './policy/annotations';
 import { applyExemptionsTo } from './policy/policy';
-import { saveCodeCaches } from './policy/schema/code-cache';
-import { objectDigest, saveResultCache } from './policy/schema/result-cache';
+import { objectDigest } from './policy/schema/result-cache';
+import { saveSchemaCaches } from './policy/schema/validate';
 import { Workload } from './workloads/workload';
 import { EXEMPTION_PREFIX, Finding, formatFinding } from './policy/rules';
 import { DETECTOR_DESCRIPTIONS, findSecretTokens, maskSecret, SECRET_RULE, secretFix } from './policy/secrets';
@@ -271,10 +271,10 @@ export class App extends Cdk8sApp {
         const docs = env.toJson();
         rendered.set(env, docs);
         // Each object's text as written: the schema check keeps its results by it (result-cache.ts).
-        const texts = docs.map((d) => (d === undefined ? '\n' : stringifyDocument(d)));
+        const texts = docs.map(documentText);
         findings.push(...checkManifests(docs.map((object, i) => ({ object, constructPath: constructPaths.get(objectKey(object)), textDigest: objectDigest(texts[i]) })), { production: env.production, kubernetes: env.kubernetesMinors }));
         const rel = `${env.name}/${pipeline.name}.k8s.yaml`;
-        const yaml = texts.join('---\n'); // as stringifyDocuments(...docs)
+        const yaml = joinDocuments(texts);
         chartYaml.set(env, yaml);
         add(rel, `${GENERATED_HEADER}\n${yaml}`, env.node.path);
         this.progress?.(`rendered and checked ${pipeline.name} in ${env.name}: ${docs.length} objects`);
@@ -346,10 +346,8 @@ export class App extends Cdk8sApp {
       throw new OutputShapeError(path.resolve(this.copyForCli), 'the folder for the cdk8s CLI\'s copy of the manifests is a file', `remove the file (${this.copyForCli}) and synth again`);
     }
     writeTreeAtomically(this.distDir, files);
-    // The compiled schema validators, for the next synth (lib/policy/schema/code-cache.ts).
-    saveCodeCaches();
-    // Which objects the validators found valid, so the next synth skips them (result-cache.ts).
-    saveResultCache();
+    // The validators' compiled code and the objects they found valid, for the next synth.
+    saveSchemaCaches();
     if (this.copyForCli !== undefined) {
       this.writeCopyForCli(this.copyForCli);
     }

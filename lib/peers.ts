@@ -107,6 +107,7 @@ export function checkPeers(appRoot: string, prodpathDir: string = __dirname): Pe
       });
     }
   }
+  saveRanges();
   return problems;
 }
 
@@ -118,6 +119,8 @@ export function checkPeers(appRoot: string, prodpathDir: string = __dirname): Pe
  */
 const RANGES_FILE = 'peer-ranges.json';
 let knownInRange: Set<string> | undefined;
+/** Whether {@link inRange} found pairs the file did not hold. */
+let rangesAdded = false;
 
 function rangesFile(): string | undefined {
   const dir = cacheDir();
@@ -143,16 +146,21 @@ function inRange(version: string, range: string): boolean {
   const satisfies = require('semver/functions/satisfies') as typeof import('semver/functions/satisfies');
   if (!satisfies(version, range)) return false;
   knownInRange.add(pair);
-  const file = rangesFile();
-  if (file !== undefined) {
-    try {
-      // The pairs of this run and the last few: a changed install does not grow it without end.
-      writeCacheFile(file, Buffer.from(JSON.stringify([...knownInRange].slice(-20)), 'utf8'));
-    } catch {
-      // A read-only node_modules: the next run checks with semver again.
-    }
-  }
+  rangesAdded = true;
   return true;
+}
+
+/** Writes the pairs found in range, when this process found new ones. Never throws. */
+function saveRanges(): void {
+  const file = rangesFile();
+  if (!rangesAdded || knownInRange === undefined || file === undefined) return;
+  rangesAdded = false;
+  try {
+    // The pairs of this run and the last few: a changed install does not grow it without end.
+    writeCacheFile(file, Buffer.from(JSON.stringify([...knownInRange].slice(-20)), 'utf8'));
+  } catch {
+    // A read-only node_modules: the next run checks with semver again.
+  }
 }
 
 /** Thrown by `new App()` when the installed framework packages do not fit prodpath. */

@@ -191,6 +191,7 @@ export function generateValidators(): Map<string, string> {
   const sorted = [...roots.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const modules = [...new Set(sorted.map((r) => r.module))].sort();
   const entries: string[] = [];
+  const textHashes: string[] = [];
   for (const module of modules) {
     const members = sorted.filter((r) => r.module === module);
     const refs: Record<string, string> = {};
@@ -200,6 +201,7 @@ export function generateValidators(): Map<string, string> {
     const text = `${HEADER}\n/* eslint-disable */\n${standaloneCode(ajv, refs)}\n`;
     // The code cache names a module's compiled code by this hash of its text (code-cache.ts).
     const textHash = createHash('sha256').update(text).digest('hex').slice(0, 16);
+    textHashes.push(`${module} ${textHash}`);
     members.forEach((r, i) => entries.push(`  ${JSON.stringify(r.key)}: () => loadValidator('${module}', '${textHash}', 'v${i}') as ValidateFunction,`));
     files.set(`${module}.cjs`, text);
   }
@@ -216,9 +218,7 @@ export function generateValidators(): Map<string, string> {
   files.set('schema-index.json', `${JSON.stringify(index)}\n`);
   const hash = inputs.digest('hex').slice(0, 16);
   // Names the results the validators gave (result-cache.ts): any change to the generated code is another name.
-  const code = createHash('sha256');
-  for (const [name, text] of [...files].filter(([n]) => n.endsWith('.cjs')).sort(([a], [b]) => (a < b ? -1 : 1))) code.update(`${name}\n${text}\n`);
-  const codeHash = code.digest('hex').slice(0, 16);
+  const codeHash = createHash('sha256').update(textHashes.join('\n')).digest('hex').slice(0, 16);
   files.set('index.ts', [
     HEADER,
     `// Inputs: ${SOURCES.map((s) => s.file).join(', ')} (sha256 ${hash}); ajv ${ajvVersion}, ajv-formats ${formatsVersion}.`,

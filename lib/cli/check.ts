@@ -4,8 +4,8 @@ import * as v8 from 'v8';
 import { ENVIRONMENT_ANNOTATION, KUBERNETES_ANNOTATION, PRODUCTION_ANNOTATION } from '../environments/annotations';
 import { isProductionName } from '../environments/settings';
 import { readYamlDocuments } from '../outputs/yaml-read';
-import { saveCodeCaches } from '../policy/schema/code-cache';
-import { objectDigest, saveResultCache } from '../policy/schema/result-cache';
+import { objectDigest } from '../policy/schema/result-cache';
+import { saveSchemaCaches } from '../policy/schema/validate';
 import { checkDockerfile, checkIgnoreFile } from '../policy/dockerfile-rules';
 import { checkManifestStream, ManifestInput, podTemplateOf, RELATED_KINDS } from '../policy/manifest-rules';
 import { Finding, PolicyRule } from '../policy/rules';
@@ -163,9 +163,8 @@ export function checkDist(dist: string, options: { production?: readonly string[
   if (manifestFiles === 0 && !options.allowEmpty) {
     throw new CheckUsageError(`${dist} holds no manifests (*.k8s.yaml in an environment folder), so there is nothing to check and a wrong folder would pass. Fix: name the folder \`cdk8s synth\` wrote, or pass --allow-empty if an empty output is expected.`);
   }
-  // The compiled schema validators, for the next check or synth (lib/policy/schema/code-cache.ts).
-  saveCodeCaches();
-  saveResultCache();
+  // The validators' compiled code and the objects they found valid, for the next check or synth.
+  saveSchemaCaches();
   return { findings, counts: { manifestFiles, objects, images } };
 }
 

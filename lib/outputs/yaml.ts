@@ -444,5 +444,15 @@ function placeOf(role: number | 'key' | 'value' | null, path: readonly unknown[]
  * cdk8s's `Yaml.stringify(...docs)`, written several times faster.
  */
 export function stringifyDocuments(...docs: unknown[]): string {
-  return docs.map((d) => (d === undefined ? '\n' : stringifyDocument(d))).join('---\n');
+  return joinDocuments(docs.map(documentText));
+}
+
+/** One document's text as {@link stringifyDocuments} writes it (an undefined document is an empty one). */
+export function documentText(doc: unknown): string {
+  return doc === undefined ? '\n' : stringifyDocument(doc);
+}
+
+/** The stream of documents written by {@link documentText}, as {@link stringifyDocuments} joins them. */
+export function joinDocuments(texts: readonly string[]): string {
+  return texts.join('---\n');
 }

@@ -169,6 +169,18 @@ function schemaPlan(apiVersion: string, kind: string, minors: readonly Kubernete
 }
 
 /**
+ * No violations when an earlier run found the object (by the digest of its text) valid under the
+ * validator `key` (result-cache.ts); otherwise `validate()`, whose clean result is kept for the next run.
+ */
+function keptOrValidated(key: string | undefined, digest: string | undefined, validate: () => SchemaViolation[]): SchemaViolation[] {
+  const entry = key !== undefined && digest !== undefined ? resultEntry(key, digest) : undefined;
+  if (entry !== undefined && knownValid(entry)) return [];
+  const violations = validate();
+  if (entry !== undefined && violations.length === 0) noteValid(entry);
+  return violations;
+}
+
+/**
  * The schema rules of one object in each targeted minor. A violation found in several minors is
  * reported once, naming them; one found in some minors only says which minors accept the object.
  */
@@ -182,11 +194,7 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
   }
   if (isKnownCustomResource(apiVersion, kind)) {
     // A custom resource prodpath emits: its published CRD, the same in every minor.
-    const key = customResourceValidatorKey(apiVersion, kind);
-    const entry = key !== undefined && digest !== undefined ? resultEntry(key, digest) : undefined;
-    const violations = entry !== undefined && knownValid(entry) ? [] : validateCustomResource(obj);
-    if (entry !== undefined && violations.length === 0) noteValid(entry);
-    for (const v of violations) {
+    for (const v of keptOrValidated(customResourceValidatorKey(apiVersion, kind), digest, () => validateCustomResource(obj))) {
       report(R.schema, `${v.message} (${kind} CRD ${apiVersion})`, `correct the field to match the ${kind} CRD`, v.path);
     }
     return;
@@ -216,13 +224,7 @@ function checkSchema(obj: any, minors: readonly KubernetesMinor[], report: Repor
       if (BUILT_IN_GROUP.test(apiVersion)) unknownIn.push(m);
       continue;
     }
-    let violations = key !== undefined ? byValidator.get(key) : undefined;
-    if (violations === undefined) {
-      // Found valid by an earlier run (result-cache.ts), or validated now.
-      const entry = key !== undefined && digest !== undefined ? resultEntry(key, digest) : undefined;
-      violations = entry !== undefined && knownValid(entry) ? [] : validateManifest(obj, m);
-      if (entry !== undefined && violations.length === 0) noteValid(entry);
-    }
+    const violations = (key !== undefined ? byValidator.get(key) : undefined) ?? keptOrValidated(key, digest, () => validateManifest(obj, m));
     if (key !== undefined && !byValidator.has(key)) {
       byValidator.set(key, violations);
       // Valid here: valid too in the minors whose schema of the kind is proven to accept all this one does.

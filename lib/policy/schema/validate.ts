@@ -16,6 +16,8 @@
 import { type ErrorObject, type ValidateFunction } from 'ajv';
 import { type KubernetesMinor } from './minors';
 import { ALSO_VALID_UNDER, VALIDATORS } from './validators';
+import { saveCodeCaches } from './code-cache';
+import { saveResultCache } from './result-cache';
 import crdSchema = require('./crds.schema.json');
 import schemaIndex = require('./validators/schema-index.json');
 import { escapePointer } from '../json-pointer';
@@ -157,6 +159,16 @@ export function validatorKeyOf(apiVersion: string, kind: string, minor: Kubernet
 }
 
 /**
+ * Keeps what this process's schema checks can give the next run (`node_modules/.cache/prodpath/`):
+ * the validators' compiled code (code-cache.ts) and the objects they found valid (result-cache.ts).
+ * Called at the end of a synth and of `prodpath check`; never throws.
+ */
+export function saveSchemaCaches(): void {
+  saveCodeCaches();
+  saveResultCache();
+}
+
+/**
  * The validators (keys as {@link validatorKeyOf} gives them) that accept every object the validator
  * `key` accepts, as proven when the validators were generated (a kind's schema in a later minor that
  * only added optional fields): an object valid under `key` is valid under these, unvalidated.
@@ -267,12 +279,12 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor, json?: 
   // A field is set only where its name is a key somewhere in the object: when no deprecated
   // field's name is (most objects), there is nothing to walk.
   if (json !== undefined && !mentions(json, deprecatedKeysOf(minor))) return [];
+  // The cut-down paths hold only the parts of each schema that lead to a deprecated field, so only
+  // the parts of the object where one can be are visited.
   const { deprecationPaths: definitions, deprecatedFields } = indexOf(minor);
-  const reaches = reachesDeprecated(minor);
   const out: DeprecatedField[] = [];
   const walk = (value: unknown, schema: Record<string, unknown> | undefined, name: string | undefined, path: string): void => {
-    // Only the parts of the object whose schema can lead to a deprecated field are visited.
-    if (schema === undefined || value === null || typeof value !== 'object' || !reaches(schema)) return;
+    if (schema === undefined || value === null || typeof value !== 'object') return;
     const ref = schema.$ref;
     if (typeof ref === 'string') {
       const target = ref.replace('#/definitions/', '');
@@ -289,7 +301,7 @@ export function deprecatedFieldsOf(obj: unknown, minor: KubernetesMinor, json?: 
     for (const [field, v] of Object.entries(value as Record<string, unknown>)) {
       const note = notes !== undefined ? own(notes, field) : undefined;
       const sub = properties !== undefined ? own(properties, field) : (schema.additionalProperties as Record<string, unknown> | undefined);
-      const descend = typeof sub === 'object' && v !== null && typeof v === 'object' && reaches(sub);
+      const descend = typeof sub === 'object' && v !== null && typeof v === 'object';
       if ((note === undefined || v === undefined || v === null) && !descend) continue;
       const fieldPath = `${path}/${escapePointer(field)}`;
       if (note !== undefined && v !== undefined && v !== null) out.push({ path: fieldPath, note });
@@ -334,35 +346,6 @@ function mentions(json: string, pattern: RegExp): boolean {
     tested.set(pattern, found);
   }
   return found;
-}
-
-/** Per minor: whether a schema (or a definition it references) has a field the API marks deprecated. */
-const reachesByMinor = new Map<KubernetesMinor, (schema: Record<string, unknown>) => boolean>();
-
-function reachesDeprecated(minor: KubernetesMinor): (schema: Record<string, unknown>) => boolean {
-  let reaches = reachesByMinor.get(minor);
-  if (reaches !== undefined) return reaches;
-  const definitions = indexOf(minor).deprecationPaths;
-  const reaching = new Set(Object.keys(definitions));
-  const memo = new Map<object, boolean>();
-  for (const name of reaching) {
-    const definition = own(definitions, name);
-    if (definition !== undefined) memo.set(definition, true);
-  }
-  const check = (schema: Record<string, unknown>): boolean => {
-    const known = memo.get(schema);
-    if (known !== undefined) return known;
-    const ref = schema.$ref;
-    const found = typeof ref === 'string'
-      ? reaching.has(ref.replace('#/definitions/', ''))
-      : [...Object.values((schema.properties ?? {}) as Record<string, unknown>), schema.items, schema.additionalProperties]
-        .some((sub) => typeof sub === 'object' && sub !== null && !Array.isArray(sub) && check(sub as Record<string, unknown>));
-    memo.set(schema, found);
-    return found;
-  };
-  reaches = check;
-  reachesByMinor.set(minor, reaches);
-  return reaches;
 }
 
 // --- turning ajv errors into messages ----------------------------------------------------------

@@ -8,7 +8,7 @@ import { loadValidator } from '../code-cache';
 export const SCHEMA_HASH = "0111e46d2995e20f";
 
 /** The sha256 (first 16 hex) of the generated validator modules. */
-export const VALIDATORS_HASH = "8c5e3fc5b7dfcb10";
+export const VALIDATORS_HASH = "2001668fdf56841a";
 
 /** The validator of each kind, by `<definition>@<fingerprint>`; its module is loaded on first use (code-cache.ts). */
 export const VALIDATORS: Readonly<Record<string, () => ValidateFunction>> = {
