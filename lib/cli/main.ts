@@ -6,12 +6,13 @@ import { Command } from 'commander';
 import { packageInfo } from '../peers';
 import { formatFinding } from '../policy/rules';
 import { parseKubernetesMinors } from '../policy/schema/minors';
-import { checkDist } from './check';
+import { keptCheck } from './check-kept';
 import { INIT_RECIPES, initApp } from './init';
 import { type CliIo, STD_IO } from './io';
 
-// The other subcommands' modules load when the subcommand runs: `prodpath check` need not load
+// Each subcommand's modules load when it runs: `prodpath check` need not load
 // cdk8s-plus-27, the graph layout engine or the container engine clients.
+const check = () => require('./check') as typeof import('./check');
 const build = () => require('./build') as typeof import('./build');
 const diff = () => require('./diff') as typeof import('./diff');
 const importer = () => require('./import') as typeof import('./import');
@@ -43,7 +44,14 @@ export function program(io: CliIo = STD_IO, setExitCode: (code: number) => void 
     .option('--kube <minors>', 'Kubernetes minors to validate against, such as 1.31 or 1.30-1.33 (default: the prodpath.dev/kubernetes annotation of each Namespace, else 1.27-1.33)')
     .action((dist: string, opts: { json?: boolean; production?: string; allowEmpty?: boolean; kube?: string }) => {
       const kubernetes = opts.kube !== undefined ? parseKubernetesMinors(opts.kube, 'prodpath check --kube') : undefined;
-      const result = checkDist(dist, { production: opts.production?.split(',').map((s) => s.trim()).filter(Boolean), allowEmpty: opts.allowEmpty, kubernetes });
+      const options = { production: opts.production?.split(',').map((s) => s.trim()).filter(Boolean), allowEmpty: opts.allowEmpty, kubernetes };
+      // A folder, options and code unchanged since a kept check: its result (see check-kept.ts).
+      const kept = keptCheck(dist, options);
+      let result = kept?.result;
+      if (result === undefined) {
+        result = check().checkDist(dist, options);
+        kept?.save(result);
+      }
       const errors = result.findings.filter((f) => f.severity === 'error');
       const warnings = result.findings.filter((f) => f.severity === 'warning');
       if (opts.json) {
