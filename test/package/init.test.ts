@@ -8,6 +8,7 @@ import * as path from 'path';
 import { describeWhenReady } from '../support/ready';
 import { installedCopies, mustSh, npmRegistryStatus, packTarball, REPO, sh } from '../support/pack';
 import { readTree, tempDir } from '../support/synth';
+import { parse } from 'yaml';
 
 describeWhenReady('prodpath init from the packed tarball (npm registry)', npmRegistryStatus())('prodpath init, from an empty folder', () => {
   let tarball: string;
@@ -57,6 +58,39 @@ describeWhenReady('prodpath init from the packed tarball (npm registry)', npmReg
 
     // eslint-disable-next-line no-console
     console.log(`init ${init.ms} ms, npm install ${install.ms} ms, first synth ${synth.ms} ms, prodpath check ${check.ms} ms, npm test ${test.ms} ms`);
+  }, 900_000);
+
+  test('its CI workflow keeps prodpath\'s caches outside node_modules, so a run on a fresh runner validates nothing the last run did', () => {
+    expect(app).toBeDefined();
+    const workflow = parse(fs.readFileSync(path.join(app, '.github/workflows/ci.yml'), 'utf8'));
+    const job = workflow.jobs.synth;
+    const steps: any[] = job.steps;
+    const cacheStep = steps.findIndex((s) => typeof s.uses === 'string' && s.uses.startsWith('actions/cache@'));
+    const synthStep = steps.findIndex((s) => s.run === 'npm run synth');
+    expect(cacheStep).toBeGreaterThanOrEqual(0);
+    expect(cacheStep).toBeLessThan(synthStep);
+    expect(steps.findIndex((s) => typeof s.run === 'string' && s.run.startsWith('npm ci'))).toBeLessThan(cacheStep);
+    const kept: string = steps[cacheStep].with.path;
+    expect(job.env.PRODPATH_CODE_CACHE_DIR).toBe(`\${{ github.workspace }}/${kept}`);
+    expect(fs.readFileSync(path.join(app, '.gitignore'), 'utf8').split('\n')).toContain(`${kept}/`);
+
+    // As the runner runs it (github.workspace is the checkout): two runs, each with a node_modules
+    // that npm ci has just emptied of caches, and the kept folder restored between them.
+    const env = { PRODPATH_CODE_CACHE_DIR: job.env.PRODPATH_CODE_CACHE_DIR.replace('${{ github.workspace }}', app) };
+    const cache = path.join(app, kept);
+    const inNodeModules = path.join(app, 'node_modules', '.cache', 'prodpath');
+    fs.rmSync(inNodeModules, { recursive: true, force: true });
+    mustSh('npm', ['run', 'synth'], app, undefined, env);
+    const results = fs.readdirSync(cache).filter((f) => /^schema-results-[0-9a-f]+\.bin$/.test(f));
+    expect(results).toHaveLength(1);
+    expect(fs.readdirSync(cache).filter((f) => f.endsWith('.v8cache')).length).toBeGreaterThan(0);
+    const before = new Map(fs.readdirSync(cache).map((f) => [f, fs.readFileSync(path.join(cache, f))]));
+    fs.rmSync(inNodeModules, { recursive: true, force: true });
+    mustSh('npm', ['run', 'synth'], app, undefined, env);
+    // Nothing new was validated or compiled: no kept file was rewritten, none added, and nothing
+    // went to node_modules.
+    expect(new Map(fs.readdirSync(cache).map((f) => [f, fs.readFileSync(path.join(cache, f))]))).toEqual(before);
+    expect(fs.existsSync(inNodeModules)).toBe(false);
   }, 900_000);
 
   test('fails the synth with TypeScript\'s message when main.ts misspells a prop, and leaves dist/ as it was', () => {
