@@ -345,7 +345,7 @@ export class App extends Cdk8sApp {
     if (this.copyForCli !== undefined && fs.existsSync(this.copyForCli) && !fs.lstatSync(this.copyForCli).isDirectory()) {
       throw new OutputShapeError(path.resolve(this.copyForCli), 'the folder for the cdk8s CLI\'s copy of the manifests is a file', `remove the file (${this.copyForCli}) and synth again`);
     }
-    writeTreeAtomically(this.distDir, files);
+    const written = writeTreeAtomically(this.distDir, files);
     // The validators' compiled code and the objects they found valid, for the next synth.
     saveSchemaCaches();
     if (this.copyForCli !== undefined) {
@@ -357,7 +357,9 @@ export class App extends Cdk8sApp {
     if (this.printSummary) {
       const envs = new Set([...files.keys()].filter((f) => f.endsWith('.k8s.yaml')).map((f) => f.split('/')[0]));
       const images = this.pipelines.reduce((n, p) => n + p.images.length, 0);
-      process.stderr.write(`prodpath: wrote ${files.size} files to ${path.relative(process.cwd(), path.resolve(this.distDir)) || '.'}/ (${images} image(s); environments: ${[...envs].join(', ')})\n`);
+      const where = `${path.relative(process.cwd(), path.resolve(this.distDir)) || '.'}/`;
+      const what = `(${images} image(s); environments: ${[...envs].join(', ')})`;
+      process.stderr.write(written ? `prodpath: wrote ${files.size} files to ${where} ${what}\n` : `prodpath: ${where} already holds these ${files.size} files, left as they were ${what}\n`);
     }
   }
 

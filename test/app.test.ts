@@ -110,6 +110,21 @@ describe('what synth prints', () => {
     expect(stderr).toMatch(/^prodpath: wrote 10 files to .*dist\/ \(1 image\(s\); environments: dev, prod\)\n$/);
   });
 
+  test('a synth of an unchanged app writes nothing, says so, and keeps the files\' times; a hand edit of the output is replaced', () => {
+    const dist = path.join(tempDir(), 'dist');
+    shop(dist).synth();
+    const times = (dir: string) => new Map([...readTree(dir).keys()].map((f) => [f, fs.statSync(path.join(dir, f)).mtimeMs]));
+    const before = times(dist);
+    const again = captured(() => shop(dist, { printSummary: true, progressAfterMs: Number.MAX_SAFE_INTEGER }).synth());
+    expect(again.stderr).toMatch(/^prodpath: .*dist\/ already holds these 10 files, left as they were \(1 image\(s\); environments: dev, prod\)\n$/);
+    expect(times(dist)).toEqual(before);
+    const synthesized = readTree(dist);
+    fs.writeFileSync(path.join(dist, 'prod/shop.k8s.yaml'), synthesized.get('prod/shop.k8s.yaml')!.replace('8080', '8081'));
+    const edited = captured(() => shop(dist, { printSummary: true, progressAfterMs: Number.MAX_SAFE_INTEGER }).synth());
+    expect(edited.stderr).toMatch(/^prodpath: wrote 10 files to /);
+    expect(readTree(dist)).toEqual(synthesized);
+  });
+
   test('a progress line per environment once the synth has run for progressAfterMs', () => {
     const app = shop(path.join(tempDir(), 'dist'), { printSummary: true, progressAfterMs: 0 });
     const { stderr } = captured(() => app.synth());
@@ -172,6 +187,32 @@ describe('writeTreeAtomically', () => {
     })).toThrow('disk full');
     expect(readTree(out)).toEqual(new Map([['a.txt', 'old']]));
     expect(fs.readdirSync(path.dirname(out))).toEqual(['dist']);
+  });
+
+  test('writes nothing when the folder already holds exactly the files, and the whole tree at any difference', () => {
+    const out = path.join(tempDir(), 'dist');
+    const files = new Map([['a.txt', 'a'], ['env/b.yaml', 'b: ü\n'], ['env/deep/c.yaml', 'c']]);
+    expect(writeTreeAtomically(out, files)).toBe(true);
+    const steps: string[] = [];
+    expect(writeTreeAtomically(out, files, { step: (s) => steps.push(s) })).toBe(false);
+    expect(steps).toEqual(['locked', 'unchanged']);
+    // Each difference makes a full write, after which the folder holds exactly the files again.
+    const differences: Array<[string, () => void]> = [
+      ['one byte of a file', () => fs.writeFileSync(path.join(out, 'env/b.yaml'), 'b: u\n')],
+      ['the same text in another encoding', () => fs.writeFileSync(path.join(out, 'env/b.yaml'), Buffer.from('b: ü\n', 'latin1'))],
+      ['a file more', () => fs.writeFileSync(path.join(out, 'env/extra.yaml'), 'x')],
+      ['a file fewer', () => fs.rmSync(path.join(out, 'env/deep/c.yaml'))],
+      ['an empty folder more', () => fs.mkdirSync(path.join(out, 'env/empty'))],
+      ['a link in place of a file', () => { fs.rmSync(path.join(out, 'a.txt')); fs.symlinkSync('env/b.yaml', path.join(out, 'a.txt')); }],
+    ];
+    for (const [what, change] of differences) {
+      change();
+      expect([what, writeTreeAtomically(out, files)]).toEqual([what, true]);
+      expect(readTree(out)).toEqual(files);
+      expect(fs.readdirSync(path.join(out, 'env')).sort()).toEqual(['b.yaml', 'deep']);
+      expect(fs.lstatSync(path.join(out, 'a.txt')).isFile()).toBe(true);
+    }
+    expect(writeTreeAtomically(out, files)).toBe(false);
   });
 
   test('recovers the previous tree when an earlier swap died between its two renames', () => {

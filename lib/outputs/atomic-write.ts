@@ -21,9 +21,14 @@ import * as path from 'path';
  * A process killed at any step leaves `dir` complete (old or new) and nothing that blocks
  * the next write, which removes stale siblings.
  *
+ * When `dir` already holds exactly these files (the same paths and bytes, no other file, folder
+ * or link), nothing is written: an unchanged app leaves its output, and the files' times, as
+ * they were. File modes are not compared.
+ *
  * @param files file contents keyed by path relative to `dir`, with `/` separators
+ * @returns whether the tree was written (false: `dir` already held it)
  */
-export function writeTreeAtomically(dir: string, files: ReadonlyMap<string, string>, options: AtomicWriteOptions = {}): void {
+export function writeTreeAtomically(dir: string, files: ReadonlyMap<string, string>, options: AtomicWriteOptions = {}): boolean {
   const abs = path.resolve(dir);
   const parent = path.dirname(abs);
   const base = path.basename(abs);
@@ -37,6 +42,10 @@ export function writeTreeAtomically(dir: string, files: ReadonlyMap<string, stri
   try {
     step('locked');
     recoverInterruptedSwap(parent, base);
+    if (holdsExactly(abs, files)) {
+      step('unchanged');
+      return false;
+    }
     const tmp = path.join(parent, `.${base}.tmp-${process.pid}`);
     fs.rmSync(tmp, { recursive: true, force: true });
     fs.mkdirSync(tmp);
@@ -78,16 +87,52 @@ export function writeTreeAtomically(dir: string, files: ReadonlyMap<string, stri
       fs.rmSync(old, { recursive: true, force: true });
     }
     step('cleaned');
+    return true;
   } finally {
     release();
   }
 }
 
+/**
+ * Whether `abs` is a folder holding exactly `files`: every file among them with the same bytes,
+ * and nothing else (another file, an empty folder, a link).
+ */
+function holdsExactly(abs: string, files: ReadonlyMap<string, string>): boolean {
+  let matched = 0;
+  /** The files matched below `dir`, or -1 at the first difference. */
+  const walk = (dir: string, rel: string): number => {
+    let here = 0;
+    for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+      const r = rel === '' ? e.name : `${rel}/${e.name}`;
+      if (e.isDirectory()) {
+        const below = walk(path.join(dir, e.name), r);
+        if (below <= 0) return -1; // a difference, or a folder the new tree would not have
+        here += below;
+        continue;
+      }
+      const want = e.isFile() ? files.get(r) : undefined;
+      if (want === undefined) return -1;
+      const have = fs.readFileSync(path.join(dir, e.name));
+      if (have.length !== Buffer.byteLength(want) || !have.equals(Buffer.from(want))) return -1;
+      here += 1;
+    }
+    return here;
+  };
+  try {
+    if (!fs.lstatSync(abs).isDirectory()) return false;
+    matched = walk(abs, '');
+  } catch {
+    return false;
+  }
+  return matched === files.size;
+}
+
 /** Options of {@link writeTreeAtomically}. */
 export interface AtomicWriteOptions {
   /**
-   * Called at each step (`locked`, `half-written`, `written`, `between-renames`, `swapped`,
-   * `cleaned`); the kill tests stop the process there.
+   * Called at each step (`locked`, then `unchanged` when the folder already holds the files, or
+   * `half-written`, `written`, `between-renames`, `swapped`, `cleaned`); the kill tests stop the
+   * process there.
    * @default - nothing
    */
   readonly step?: (name: string) => void;
