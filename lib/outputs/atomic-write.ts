@@ -93,6 +93,15 @@ export function writeTreeAtomically(dir: string, files: ReadonlyMap<string, stri
   }
 }
 
+/** Whether `bytes` are the UTF-8 encoding of `text`. */
+function sameContent(bytes: Buffer, text: string): boolean {
+  const length = Buffer.byteLength(text);
+  if (bytes.length !== length) return false;
+  // An ASCII text (as long in UTF-8 bytes as in characters) is its bytes read as latin1, which is
+  // cheaper than encoding it; any other text is compared as encoded.
+  return length === text.length ? bytes.toString('latin1') === text : bytes.equals(Buffer.from(text));
+}
+
 /**
  * Whether `abs` is a folder holding exactly `files`: every file among them with the same bytes,
  * and nothing else (another file, an empty folder, a link).
@@ -112,8 +121,7 @@ function holdsExactly(abs: string, files: ReadonlyMap<string, string>): boolean 
       }
       const want = e.isFile() ? files.get(r) : undefined;
       if (want === undefined) return -1;
-      const have = fs.readFileSync(path.join(dir, e.name));
-      if (have.length !== Buffer.byteLength(want) || !have.equals(Buffer.from(want))) return -1;
+      if (!sameContent(fs.readFileSync(path.join(dir, e.name)), want)) return -1;
       here += 1;
     }
     return here;
