@@ -411,7 +411,8 @@ function report(opts: Options, results: Results, extra: { equivalence: Equivalen
     };
     lines.push(markdownTable(['Command', 'Runs', 'Wall (median)', 'CPU (median)', 'Wall min', 'Wall max', 'Peak RSS (largest process)'], [
       row('cdk8s-cli', 'npx cdk8s synth'),
-      row('prodpath-check', 'node bin/prodpath.js check dist'),
+      row('prodpath-check-first', 'node bin/prodpath.js check dist (first check)'),
+      row('prodpath-check', 'node bin/prodpath.js check dist (repeated: the kept result)'),
     ]), '');
   }
 
@@ -461,8 +462,10 @@ function report(opts: Options, results: Results, extra: { equivalence: Equivalen
   if (opts.stages.has('cli')) {
     const w = wall('cdk8s-cli');
     targets.push(['`npx cdk8s synth` of the example, end to end (idle machine)', '≤ 1.5 s', w.length ? `${fmtMs(median(w))} wall, ${fmtMs(median(cpu('cdk8s-cli')))} CPU` : 'n/a', w.length ? met(median(w) <= 1500) : 'not measured']);
-    const c = wall('prodpath-check');
-    targets.push(['`prodpath check` of the example, end to end (idle machine)', '≤ 0.3 s', c.length ? `${fmtMs(median(c))} wall, ${fmtMs(median(cpu('prodpath-check')))} CPU` : 'n/a', c.length ? met(median(c) <= 300) : 'not measured']);
+    for (const [key, what] of [['prodpath-check-first', 'a first check'], ['prodpath-check', 'a repeated check (the kept result)']]) {
+      const c = wall(key);
+      targets.push([`\`prodpath check\` of the example, end to end (idle machine), ${what}`, '≤ 0.3 s', c.length ? `${fmtMs(median(c))} wall, ${fmtMs(median(cpu(key)))} CPU` : 'n/a', c.length ? met(median(c) <= 300) : 'not measured']);
+    }
   }
   if (opts.stages.has('hash') && extra.context !== undefined) {
     const h = results.paired('hash-sha256sum', 'hash-prodpath');
@@ -529,7 +532,8 @@ async function main(): Promise<number> {
       assertFreshBuild();
       return runRounds(results, tempDir('cli-', root), opts.runs, [
         { key: 'cdk8s-cli', label: 'npx cdk8s synth', caseName: 'cdk8s-cli', args: () => ({ root: REPO_ROOT }) },
-        { key: 'prodpath-check', label: 'prodpath check dist', caseName: 'prodpath-check', args: () => ({ root: REPO_ROOT }) },
+        { key: 'prodpath-check-first', label: 'prodpath check dist (first check)', caseName: 'prodpath-check', args: () => ({ root: REPO_ROOT, first: 1 }) },
+        { key: 'prodpath-check', label: 'prodpath check dist (repeated)', caseName: 'prodpath-check', args: () => ({ root: REPO_ROOT }) },
       ], 'cli');
     });
     await stage('hash', async () => {
