@@ -21,7 +21,7 @@
  * - `PRODPATH_RESULT_CACHE=0` turns it off, with the kept schema results; the output of a kept
  *   result is the same, byte for byte, as that of the check it keeps.
  */
-import { createHash } from 'crypto';
+import { createHash, type Hash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { cacheDir, readCacheFile, writeCacheFile } from '../cache-files';
@@ -123,9 +123,8 @@ export function inputsDigest(abs: string, options: KeptCheckOptions): string | u
         hash.update(`\0d\0${r}\0`);
         if (!walk(path.join(dir, e.name), r)) return false;
       } else if (e.isFile()) {
-        const content = fs.readFileSync(path.join(dir, e.name));
-        hash.update(`\0f\0${r}\0${content.length}\0`);
-        hash.update(content);
+        hash.update(`\0f\0${r}\0`);
+        hashFile(hash, path.join(dir, e.name));
       } else {
         return false;
       }
@@ -137,6 +136,29 @@ export function inputsDigest(abs: string, options: KeptCheckOptions): string | u
     return walk(abs, '') ? hash.digest('hex') : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/** Read in chunks, so a large manifest (`prodpath check` reads one document at a time) is never held whole here. */
+const CHUNK = Buffer.alloc(1 << 20);
+
+/** Adds a file's length, then its content, to `hash`. */
+function hashFile(hash: Hash, file: string): void {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const size = fs.fstatSync(fd).size;
+    hash.update(`${size}\0`);
+    let total = 0;
+    for (;;) {
+      const n = fs.readSync(fd, CHUNK, 0, CHUNK.length, null);
+      if (n === 0) break;
+      hash.update(CHUNK.subarray(0, n));
+      total += n;
+    }
+    // A file that changed while it was read: no entry can match this.
+    if (total !== size) hash.update('\0changed while read');
+  } finally {
+    fs.closeSync(fd);
   }
 }
 
