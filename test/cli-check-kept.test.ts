@@ -114,6 +114,27 @@ describe('prodpath check keeps its result for an unchanged folder', () => {
 });
 
 describe('what a kept check depends on', () => {
+  test('a folder that changed while it was checked keeps no result', () => {
+    const cache = path.join(tempDir(), 'cache');
+    const dist = copyOfDist();
+    const script = `
+      const fs = require('fs');
+      const { keptCheck } = require(${JSON.stringify(path.join(REPO, 'lib/cli/check-kept'))});
+      const result = { findings: [], counts: { manifestFiles: 3, objects: 1, images: 1 } };
+      const kept = keptCheck(process.env.DIST, {});
+      if (process.env.EDIT === '1') fs.appendFileSync(process.env.DIST + '/dev/compose.yaml', '# edited\\n');
+      kept.save(result);
+      process.stdout.write(String(fs.existsSync(process.env.PRODPATH_CODE_CACHE_DIR + '/check-results.bin')));
+    `;
+    const run = (edit: string) => spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: REPO, encoding: 'utf8', env: { ...process.env, PRODPATH_CODE_CACHE_DIR: cache, DIST: dist, EDIT: edit }, timeout: 60_000,
+    });
+    const edited = run('1');
+    expect(edited.stderr).toBe('');
+    expect(edited.stdout).toBe('false');
+    expect(run('0').stdout).toBe('true');
+  }, 60_000);
+
   test('the code digest changes when a file of the lib folder is added, rewritten (even to the same size) or removed, and when a loaded module is gone', () => {
     // npm gives every file it installs this modification time (1985-10-26T08:15:00Z).
     const NPM_TIME = new Date(499162500000);

@@ -79,6 +79,8 @@ export function keptCheck(dist: string, options: KeptCheckOptions): KeptCheck | 
   return {
     result,
     save(checked: CheckResult): void {
+      // A folder that changed while it was checked: the result belongs to neither state.
+      if (inputsDigest(path.resolve(dist), options) !== inputs) return;
       const modules = Object.keys(require.cache).filter((m) => !isUnder(m, LIB_ROOT) && path.isAbsolute(m)).sort();
       const code = codeDigest(LIB_ROOT, modules);
       if (code === undefined) return;
