@@ -17,6 +17,11 @@ import * as path from 'path';
 
 const HASH_BYTES = 32;
 
+/** Whether results are kept between runs (the schema results, `prodpath check`'s): `PRODPATH_RESULT_CACHE=0` turns them off. */
+export function keepResults(): boolean {
+  return process.env.PRODPATH_RESULT_CACHE !== '0';
+}
+
 /** `node_modules/.cache/prodpath` of the project, or undefined when there is no node_modules. */
 export function cacheDir(): string | undefined {
   const chosen = process.env.PRODPATH_CODE_CACHE_DIR;

@@ -11,16 +11,14 @@
  *
  * Arguments: --root=<repository root> [--first=1]
  */
-import * as fs from 'fs';
 import * as path from 'path';
+import { forgetKeptChecks } from '../../lib/cli/check-kept';
 import { arg, runCase } from '../support/child';
 import { execMeasured } from '../support/exec';
 
-// Before the timed work: the kept results go when this run is to be a first check.
-const rootArg = process.argv.find((a) => a.startsWith('--root='))?.slice('--root='.length);
-if (rootArg !== undefined && process.argv.includes('--first=1')) {
-  fs.rmSync(path.join(rootArg, 'node_modules', '.cache', 'prodpath', 'check-results.bin'), { force: true });
-}
+// Before the timed work: the kept results go when this run is to be a first check. The runner
+// starts every case in the repository root, whose node_modules holds the CLI's cache folder.
+if (process.argv.includes('--first=1')) forgetKeptChecks();
 
 runCase((args) => {
   const root = arg(args, 'root');

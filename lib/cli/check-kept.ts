@@ -24,7 +24,7 @@
 import { createHash, type Hash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { cacheDir, readCacheFile, writeCacheFile } from '../cache-files';
+import { cacheDir, keepResults, readCacheFile, writeCacheFile } from '../cache-files';
 import type { CheckResult } from './check';
 
 /** The options of a check that change its result. */
@@ -64,7 +64,7 @@ export interface KeptCheck {
  * cannot be read, which the check itself reports).
  */
 export function keptCheck(dist: string, options: KeptCheckOptions): KeptCheck | undefined {
-  if (process.env.PRODPATH_RESULT_CACHE === '0') return undefined;
+  if (!keepResults()) return undefined;
   // Under a module system other than node's (jest's, which can also mock modules), which code runs
   // is not known: neither use nor keep results.
   if (!(module instanceof (require('module') as typeof import('module')))) return undefined;
@@ -94,6 +94,12 @@ export function keptCheck(dist: string, options: KeptCheckOptions): KeptCheck | 
   };
 }
 
+/** Removes the kept check results (the bench's first-check case: the other caches stay). */
+export function forgetKeptChecks(): void {
+  const dir = cacheDir();
+  if (dir !== undefined) fs.rmSync(path.join(dir, FILE), { force: true });
+}
+
 function readEntries(file: string): Entry[] {
   const bytes = readCacheFile(file);
   if (bytes === undefined || bytes === false) return [];
@@ -103,6 +109,11 @@ function readEntries(file: string): Entry[] {
   } catch {
     return [];
   }
+}
+
+/** A folder's entries sorted by name (by UTF-16 code unit, the same on every machine). */
+function sortedEntries(dir: string): fs.Dirent[] {
+  return fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 function isUnder(file: string, root: string): boolean {
@@ -118,8 +129,7 @@ export function inputsDigest(abs: string, options: KeptCheckOptions): string | u
   const hash = createHash('sha256');
   hash.update(JSON.stringify({ abs, node: process.version, production: options.production ?? null, allowEmpty: options.allowEmpty === true, kubernetes: options.kubernetes ?? null }));
   const walk = (dir: string, rel: string): boolean => {
-    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
+    for (const e of sortedEntries(dir)) {
       const r = rel === '' ? e.name : `${rel}/${e.name}`;
       if (e.isDirectory()) {
         hash.update(`\0d\0${r}\0`);
@@ -181,8 +191,7 @@ export function codeDigest(root: string, modules: readonly string[]): string | u
     return true;
   };
   const walk = (dir: string): void => {
-    const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-    for (const e of entries) {
+    for (const e of sortedEntries(dir)) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
       else add(p);

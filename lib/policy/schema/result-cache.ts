@@ -24,7 +24,7 @@ import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import { VALIDATORS_HASH } from './validators';
-import { cacheDir, readCacheFile, writeCacheFile } from '../../cache-files';
+import { cacheDir, keepResults, readCacheFile, writeCacheFile } from '../../cache-files';
 
 /** An entry: 8 bytes of the validator's fingerprint, 16 of the sha256 of the object's YAML text. */
 const ENTRY_BYTES = 24;
@@ -44,9 +44,6 @@ let added = 0;
 let reusedTotal = 0;
 let addedTotal = 0;
 
-function enabled(): boolean {
-  return process.env.PRODPATH_RESULT_CACHE !== '0';
-}
 
 /**
  * What the results depend on besides the objects: the generated validator code and the ajv
@@ -88,7 +85,7 @@ const LEADING_LINES = /^(?:(?:---[ \t]*|[ \t]*#[^\n]*|[ \t]*)\r?\n)+/;
  * Computed once per object, whatever the number of minors it is validated in.
  */
 export function objectDigest(text: string): string | undefined {
-  if (!enabled()) return undefined;
+  if (!keepResults()) return undefined;
   const content = text.replace(LEADING_LINES, '');
   return createHash('sha256').update(content).digest().toString('latin1', 0, 16);
 }
